@@ -1,0 +1,51 @@
+# mcp-llm-trace — every target sets itself up (virtualenvs included) on a fresh machine.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PHOENIX_VENV ?= .venv-phoenix
+STAMP  := $(VENV)/.installed
+export PHOENIX_VENV
+
+.PHONY: demo test test-fast lint typecheck bench phoenix phoenix-venv notebooks clean install
+
+$(STAMP): pyproject.toml requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q -U pip
+	$(PY) -m pip install -q -e '.[all]' -r requirements-dev.txt
+	touch $(STAMP)
+
+install: $(STAMP)
+
+phoenix-venv:
+	bash scripts/phoenix-venv.sh $(PHOENIX_VENV)
+
+## The offline demo: writes OTLP/JSON lines under ./traces/ and prints a summary.
+demo: $(STAMP)
+	$(VENV)/bin/mcp-llm-trace demo
+
+lint: $(STAMP)
+	$(PY) -m ruff check src tests examples
+	$(PY) -m ruff format --check src tests examples
+	$(PY) -m mypy
+
+typecheck: $(STAMP)
+	$(PY) -m mypy
+	$(PY) -m mypy tests/typing
+
+## The whole suite: lint + types + unit + integration (real OTLP receivers, Phoenix, MCP) + notebooks.
+test: $(STAMP) phoenix-venv
+	$(MAKE) --no-print-directory lint
+	bash scripts/run-tests.sh
+
+## Unit tests only (no Phoenix).
+test-fast: $(STAMP)
+	$(PY) -m pytest tests/unit -q
+
+bench: $(STAMP)
+	$(PY) -m tests.benchmarks.run --out bench-results.json --doc docs/performance.md
+
+phoenix: $(STAMP) phoenix-venv
+	$(VENV)/bin/mcp-llm-trace phoenix serve
+
+clean:
+	rm -rf $(VENV) $(PHOENIX_VENV) traces build dist .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""mcp-llm-trace."""

@@ -1,0 +1,1 @@
+"""Private machinery of mcp-llm-trace. Nothing here is public API."""

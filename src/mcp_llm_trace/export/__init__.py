@@ -1,0 +1,1 @@
+"""Exporters and the export pipeline (registry, file exporter, resilience wrappers)."""
