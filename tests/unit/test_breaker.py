@@ -1,0 +1,124 @@
+"""CircuitBreaker state machine, driven by a controllable clock."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from mcp_llm_trace._internal.errors import lenient
+from mcp_llm_trace.export.breaker import BreakerState, CircuitBreaker
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def make(clock: Clock, **kw: object) -> tuple[CircuitBreaker, list[tuple[str, str]]]:
+    changes: list[tuple[str, str]] = []
+    breaker = CircuitBreaker(
+        "dest",
+        clock=clock,
+        jitter=0.0,
+        on_state_change=lambda name, old, new: changes.append((old.value, new.value)),
+        **kw,  # type: ignore[arg-type]
+    )
+    return breaker, changes
+
+
+def test_opens_after_consecutive_failures_and_probes_after_timeout(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    clock = Clock()
+    b, changes = make(clock, failure_threshold=3, reset_timeout_s=2.0)
+    with caplog.at_level(logging.WARNING, "mcp_llm_trace.export"):
+        for _ in range(2):
+            assert b.allow_request()
+            b.record_failure()
+        assert b.state is BreakerState.CLOSED
+        b.record_failure()
+    assert b.state is BreakerState.OPEN
+    assert "OPEN" in caplog.text
+    assert not b.allow_request()
+    clock.now += 1.9
+    assert not b.allow_request()
+    clock.now += 0.2
+    assert b.state is BreakerState.HALF_OPEN
+    assert b.allow_request()  # the probe
+    assert not b.allow_request()  # only one probe at a time
+    b.record_success()
+    assert b.state is BreakerState.CLOSED
+    assert changes == [("closed", "open"), ("open", "half_open"), ("half_open", "closed")]
+
+
+def test_failed_probe_doubles_the_open_period_up_to_the_cap() -> None:
+    clock = Clock()
+    b, _ = make(clock, failure_threshold=1, reset_timeout_s=1.0, max_reset_timeout_s=3.0)
+    b.record_failure()
+    periods = []
+    for _ in range(4):
+        periods.append(round(b.seconds_until_probe(), 3))
+        clock.now += b.seconds_until_probe()
+        assert b.allow_request()
+        b.record_failure()
+    assert periods == [1.0, 2.0, 3.0, 3.0]
+    assert b.opened_count == 5
+
+
+def test_success_resets_consecutive_count() -> None:
+    clock = Clock()
+    b, _ = make(clock, failure_threshold=3, min_calls=100)
+    for _ in range(10):
+        b.record_failure()
+        b.record_failure()
+        b.record_success()
+    assert b.state is BreakerState.CLOSED
+
+
+def test_failure_rate_over_window_opens() -> None:
+    clock = Clock()
+    b, _ = make(clock, failure_threshold=100, window=10, min_calls=10, failure_rate=0.5)
+    for i in range(9):
+        (b.record_failure if i % 2 else b.record_success)()
+    assert b.state is BreakerState.CLOSED  # 9 calls < min_calls
+    b.record_failure()  # 5 of 10 failed
+    assert b.state is BreakerState.OPEN
+
+
+def test_retry_after_opens_at_once_and_is_honoured() -> None:
+    clock = Clock()
+    b, _ = make(clock, failure_threshold=10, reset_timeout_s=0.5, max_reset_timeout_s=60)
+    b.record_failure(retry_after_s=7.0)
+    assert b.state is BreakerState.OPEN
+    assert b.seconds_until_probe() == pytest.approx(7.0)
+    # A hostile Retry-After is capped by max_reset_timeout_s.
+    b2, _ = make(clock, reset_timeout_s=0.5, max_reset_timeout_s=5)
+    b2.record_failure(retry_after_s=10**9)
+    assert b2.seconds_until_probe() == pytest.approx(5.0)
+
+
+def test_jitter_spreads_reset_timeouts() -> None:
+    clock = Clock()
+    seen = set()
+    for _ in range(20):
+        b = CircuitBreaker("d", failure_threshold=1, reset_timeout_s=10.0, jitter=0.2, clock=clock)
+        b.record_failure()
+        wait = b.seconds_until_probe()
+        assert 8.0 <= wait <= 12.0
+        seen.add(round(wait, 6))
+    assert len(seen) > 1
+
+
+def test_bad_callback_does_not_break_the_breaker() -> None:
+    def boom(*_: object) -> None:
+        raise RuntimeError("callback bug")
+
+    b = CircuitBreaker("d", failure_threshold=1, on_state_change=boom)
+    with lenient():
+        b.record_failure()
+    assert b.state is BreakerState.OPEN
+    assert b.stats()["state"] == "open"
