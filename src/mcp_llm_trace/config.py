@@ -262,6 +262,7 @@ class TelemetryConfig:
     resource_attributes: Mapping[str, str] = field(default_factory=dict)
     traces_exporter: tuple[str, ...] = ("otlp",)
     otlp: OtlpConfig = field(default_factory=OtlpConfig)
+    zipkin_endpoint: str = "http://localhost:9411/api/v2/spans"
     sampling: SamplingConfig = field(default_factory=SamplingConfig)
     propagators: tuple[str, ...] = ("tracecontext", "baggage")
     batch: BatchConfig = field(default_factory=BatchConfig)
@@ -324,6 +325,18 @@ def _plain(value: Any) -> Any:
 
 
 # --------------------------------------------------------------------------- loading
+
+#: Short keyword names accepted by configure()/load_config() besides the canonical ones.
+KWARG_ALIASES = {
+    "exporter": "traces_exporter",
+    "exporters": "traces_exporter",
+    "sampler": "sampling_strategy",
+    "sanitize_pii": "privacy_sanitize_pii",
+    "spool_dir": "export_spool_dir",
+    "project_name": "phoenix_project_name",
+    "endpoint": "otlp_endpoint",
+    "headers": "otlp_headers",
+}
 
 _VAR_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}")
 
@@ -420,6 +433,8 @@ def load_config(
     """
     env = os.environ if environ is None else environ
     by_kwarg = {s.kwarg: s for s in SETTINGS.values()}
+    for alias, target in KWARG_ALIASES.items():
+        by_kwarg[alias] = by_kwarg[target]
     for name in kwargs:
         if name not in by_kwarg:
             close = [k for k in by_kwarg if k.split("_")[0] == name.split("_")[0]][:5]

@@ -270,7 +270,33 @@ NEVER_SCRUB_KEYS: Final = frozenset(
         TENANT_ID,
         USER_ID,
         SESSION_ID,
+        SESSION_ID_OTEL,
+        GEN_AI_SYSTEM,
+        GEN_AI_TOOL_NAME,
+        GEN_AI_TOOL_TYPE,
+        GEN_AI_TOOL_CALL_ID,
+        GEN_AI_CONVERSATION_ID,
+        GEN_AI_OUTPUT_TYPE,
+        GEN_AI_TOKEN_TYPE,
+        GEN_AI_RESPONSE_FINISH_REASONS,
+        LLM_FINISH_REASON,
+        TOOL_NAME,
+        TOOL_ID,
+        EMBEDDING_MODEL_NAME,
+        RERANKER_MODEL_NAME,
+        JSONRPC_PROTOCOL_VERSION,
+        RPC_SYSTEM,
+        DB_SYSTEM,
+        ERROR_TYPE,
+        EXCEPTION_TYPE,
     }
+)
+#: Suffixes of flattened (indexed) keys never scrubbed: roles, tool-call ids/names.
+NEVER_SCRUB_SUFFIXES: Final = (
+    f".{MESSAGE_ROLE}",
+    f".{MESSAGE_TOOL_CALL_ID}",
+    f".{TOOL_CALL_ID}",
+    f".{TOOL_CALL_FUNCTION_NAME}",
 )
 
 

@@ -1,0 +1,264 @@
+"""Pure attribute builders for messages, documents and usage (dual conventions).
+
+Small functions with keyword-only options returning ``dict[str, AttributeValue]``: trivial
+to test without a tracer (the OpenInference style). Nothing here touches OTel state.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from opentelemetry.util.types import AttributeValue
+
+from mcp_llm_trace import semconv as sc
+
+Message = dict[str, Any]
+
+
+def to_json(value: Any) -> str:
+    """Compact JSON; non-JSON values become their ``str``."""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, default=str, ensure_ascii=False, separators=(",", ":"))
+
+
+def _get(obj: Any, key: str, default: Any = None) -> Any:
+    if isinstance(obj, Mapping):
+        return obj.get(key, default)
+    return getattr(obj, key, default)
+
+
+def _text_of(content: Any) -> str:
+    """Text of a message content: a string, or a list of parts (OpenAI/Anthropic)."""
+    if content is None:
+        return ""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, (list, tuple)):
+        texts = []
+        for part in content:
+            if isinstance(part, str):
+                texts.append(part)
+            else:
+                t = _get(part, "text")
+                if t is None:
+                    t = _get(part, "content")
+                if isinstance(t, str):
+                    texts.append(t)
+        return "\n".join(texts)
+    return str(content)
+
+
+def normalize_messages(messages: Any, *, default_role: str = "user") -> list[Message]:
+    """Accept a string, a message dict/object, or a list of them; return
+    ``[{"role", "content", "tool_calls"?, "name"?, "tool_call_id"?}]``."""
+    if messages is None:
+        return []
+    if isinstance(messages, str):
+        return [{"role": default_role, "content": messages}]
+    if isinstance(messages, Mapping) or not isinstance(messages, (list, tuple)):
+        messages = [messages]
+    out: list[Message] = []
+    for m in messages:
+        if isinstance(m, str):
+            out.append({"role": default_role, "content": m})
+            continue
+        msg: Message = {
+            "role": str(_get(m, "role", default_role) or default_role),
+            "content": _text_of(_get(m, "content")),
+        }
+        name = _get(m, "name")
+        if name:
+            msg["name"] = str(name)
+        tcid = _get(m, "tool_call_id")
+        if tcid:
+            msg["tool_call_id"] = str(tcid)
+        calls = _get(m, "tool_calls")
+        if calls:
+            msg["tool_calls"] = [normalize_tool_call(c) for c in calls]
+        out.append(msg)
+    return out
+
+
+def normalize_tool_call(call: Any) -> dict[str, Any]:
+    """``{"id", "name", "arguments"}`` from OpenAI-style or flat tool-call objects."""
+    fn = _get(call, "function")
+    name = _get(fn, "name") if fn is not None else _get(call, "name")
+    args = _get(fn, "arguments") if fn is not None else _get(call, "arguments", _get(call, "input"))
+    return {"id": _get(call, "id"), "name": name, "arguments": args}
+
+
+def content_length(messages: Sequence[Message]) -> int:
+    """Total characters of message contents."""
+    return sum(len(m.get("content") or "") for m in messages)
+
+
+def openinference_messages(
+    messages: Sequence[Message], *, output: bool, with_content: bool
+) -> dict[str, AttributeValue]:
+    """Flattened ``llm.{input|output}_messages.{i}.message.*`` attributes."""
+    key = sc.output_message_key if output else sc.input_message_key
+    attrs: dict[str, AttributeValue] = {}
+    for i, m in enumerate(messages):
+        attrs[key(i, "role")] = m["role"]
+        if with_content:
+            if m.get("content"):
+                attrs[key(i, "content")] = m["content"]
+            if m.get("name"):
+                attrs[key(i, "name")] = m["name"]
+            if m.get("tool_call_id"):
+                attrs[key(i, "tool_call_id")] = m["tool_call_id"]
+            for j, call in enumerate(m.get("tool_calls") or ()):
+                base = f"{key(i, 'tool_calls')}.{j}."
+                if call.get("id"):
+                    attrs[base + sc.TOOL_CALL_ID] = str(call["id"])
+                if call.get("name"):
+                    attrs[base + sc.TOOL_CALL_FUNCTION_NAME] = str(call["name"])
+                if call.get("arguments") is not None:
+                    attrs[base + sc.TOOL_CALL_FUNCTION_ARGUMENTS] = to_json(call["arguments"])
+    return attrs
+
+
+def genai_messages_json(
+    messages: Sequence[Message], *, finish_reason: str | None = None
+) -> str:
+    """``gen_ai.input.messages``/``gen_ai.output.messages`` JSON (parts format)."""
+    out = []
+    for m in messages:
+        parts: list[dict[str, Any]] = []
+        if m.get("content"):
+            parts.append({"type": "text", "content": m["content"]})
+        for call in m.get("tool_calls") or ():
+            args = call.get("arguments")
+            if isinstance(args, str):
+                try:
+                    args = json.loads(args)
+                except ValueError:
+                    pass
+            parts.append(
+                {"type": "tool_call", "id": call.get("id"), "name": call.get("name"),
+                 "arguments": args}
+            )
+        if m.get("tool_call_id"):
+            parts = [{"type": "tool_call_response", "id": m["tool_call_id"],
+                      "response": m.get("content", "")}]
+        entry: dict[str, Any] = {"role": m["role"], "parts": parts}
+        if finish_reason is not None:
+            entry["finish_reason"] = finish_reason
+        out.append(entry)
+    return to_json(out)
+
+
+def usage_attributes(
+    *,
+    input_tokens: int | None,
+    output_tokens: int | None,
+    cache_read_tokens: int = 0,
+    cache_write_tokens: int = 0,
+    reasoning_tokens: int = 0,
+    total_tokens: int | None = None,
+    openinference: bool = True,
+    genai: bool = True,
+) -> dict[str, AttributeValue]:
+    """Token counts in both conventions; total always written when known."""
+    a: dict[str, AttributeValue] = {}
+    if total_tokens is None and input_tokens is not None and output_tokens is not None:
+        total_tokens = input_tokens + output_tokens
+    if openinference:
+        if input_tokens is not None:
+            a[sc.LLM_TOKEN_PROMPT] = input_tokens
+        if output_tokens is not None:
+            a[sc.LLM_TOKEN_COMPLETION] = output_tokens
+        if total_tokens is not None:
+            a[sc.LLM_TOKEN_TOTAL] = total_tokens
+        if cache_read_tokens:
+            a[sc.LLM_TOKEN_CACHE_READ] = cache_read_tokens
+        if cache_write_tokens:
+            a[sc.LLM_TOKEN_CACHE_WRITE] = cache_write_tokens
+        if reasoning_tokens:
+            a[sc.LLM_TOKEN_REASONING] = reasoning_tokens
+    if genai:
+        if input_tokens is not None:
+            a[sc.GEN_AI_USAGE_INPUT_TOKENS] = input_tokens
+        if output_tokens is not None:
+            a[sc.GEN_AI_USAGE_OUTPUT_TOKENS] = output_tokens
+        if cache_read_tokens:
+            a[sc.GEN_AI_USAGE_CACHE_READ] = cache_read_tokens
+        if cache_write_tokens:
+            a[sc.GEN_AI_USAGE_CACHE_WRITE] = cache_write_tokens
+        if reasoning_tokens:
+            a[sc.GEN_AI_USAGE_REASONING] = reasoning_tokens
+    return a
+
+
+def document_attributes(
+    documents: Sequence[Any], *, with_content: bool, key: Any = sc.document_key
+) -> dict[str, AttributeValue]:
+    """``retrieval.documents.{i}.document.{id,score,content,metadata}``."""
+    attrs: dict[str, AttributeValue] = {}
+    for i, d in enumerate(documents):
+        if isinstance(d, str):
+            d = {"content": d}
+        doc_id = _get(d, "id")
+        if doc_id is not None:
+            attrs[key(i, "id")] = str(doc_id)
+        score = _get(d, "score")
+        if isinstance(score, (int, float)) and not isinstance(score, bool):
+            attrs[key(i, "score")] = float(score)
+        if with_content:
+            content = _get(d, "content", _get(d, "text"))
+            if content is not None:
+                attrs[key(i, "content")] = str(content)
+            meta = _get(d, "metadata")
+            if meta:
+                attrs[key(i, "metadata")] = to_json(meta)
+    return attrs
+
+
+def genai_documents_json(documents: Sequence[Any], *, with_content: bool) -> str:
+    """``gen_ai.retrieval.documents`` JSON: ``[{"id", "score", "content"?}]``."""
+    out = []
+    for d in documents:
+        if isinstance(d, str):
+            d = {"content": d}
+        entry: dict[str, Any] = {"id": _get(d, "id"), "score": _get(d, "score")}
+        if with_content:
+            entry["content"] = _get(d, "content", _get(d, "text"))
+        out.append(entry)
+    return to_json(out)
+
+
+_PARAM_KEYS = {
+    "temperature": sc.GEN_AI_REQUEST_TEMPERATURE,
+    "max_tokens": sc.GEN_AI_REQUEST_MAX_TOKENS,
+    "max_output_tokens": sc.GEN_AI_REQUEST_MAX_TOKENS,
+    "max_completion_tokens": sc.GEN_AI_REQUEST_MAX_TOKENS,
+    "top_p": sc.GEN_AI_REQUEST_TOP_P,
+    "top_k": sc.GEN_AI_REQUEST_TOP_K,
+    "seed": sc.GEN_AI_REQUEST_SEED,
+    "frequency_penalty": sc.GEN_AI_REQUEST_FREQUENCY_PENALTY,
+    "presence_penalty": sc.GEN_AI_REQUEST_PRESENCE_PENALTY,
+    "stream": sc.GEN_AI_REQUEST_STREAM,
+}
+
+
+def invocation_attributes(
+    params: Mapping[str, Any], *, openinference: bool, genai: bool
+) -> dict[str, AttributeValue]:
+    """``llm.invocation_parameters`` JSON and the ``gen_ai.request.*`` scalars."""
+    attrs: dict[str, AttributeValue] = {}
+    if openinference:
+        attrs[sc.LLM_INVOCATION_PARAMETERS] = to_json(dict(params))
+    if genai:
+        for name, value in params.items():
+            key = _PARAM_KEYS.get(name)
+            if key is not None and isinstance(value, (int, float, bool)):
+                attrs[key] = value
+        stop = params.get("stop")
+        if isinstance(stop, str):
+            attrs[sc.GEN_AI_REQUEST_STOP_SEQUENCES] = [stop]
+        elif isinstance(stop, (list, tuple)):
+            attrs[sc.GEN_AI_REQUEST_STOP_SEQUENCES] = [str(s) for s in stop]
+    return attrs
