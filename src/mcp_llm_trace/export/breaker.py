@@ -136,6 +136,11 @@ class CircuitBreaker:
         self._notify(change)
         return True
 
+    def release_probe(self) -> None:
+        """Give back a half-open probe slot without a verdict (nothing was sent)."""
+        with self._lock:
+            self._probe_in_flight = False
+
     def record_success(self) -> None:
         """The last attempt succeeded."""
         with self._lock:
