@@ -27,11 +27,13 @@ __all__ = ["RetryHint", "send_raw", "tame_retries"]
 
 
 class RetryHint:
-    """The most recent server back-off hint (seconds), consumed once by the breaker."""
+    """The most recent server back-off hint (seconds), consumed once by the breaker,
+    and the status of the last failed request (``"401"``, ``"UNAUTHENTICATED"``, …)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._value: float | None = None
+        self.last_status: str | None = None
 
     def set(self, seconds: float | None) -> None:
         """Record a hint (``None`` is ignored)."""
@@ -66,31 +68,39 @@ def _parse_retry_after(value: str | None) -> float | None:
 class _ResultProxy:
     """An HTTP transport result whose ``Retry-After`` is reported to us, not the client."""
 
-    def __init__(self, inner: Any, hint: RetryHint) -> None:
+    def __init__(self, inner: Any, hint: RetryHint, fail_fast: bool) -> None:
         self._inner = inner
         self._hint = hint
+        self._fail_fast = fail_fast
+        status = getattr(inner, "status_code", None)
+        if status is not None and not 200 <= int(status) < 400:
+            hint.last_status = str(status)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
 
-    def headers(self) -> dict[str, str]:
+    def headers(self) -> Any:
         raw = self._inner.headers() or {}
         out = {str(k).lower(): str(v) for k, v in raw.items()}
-        self._hint.set(_parse_retry_after(out.pop("retry-after", None)))
-        return out
+        self._hint.set(_parse_retry_after(out.get("retry-after")))
+        if self._fail_fast:
+            out.pop("retry-after", None)  # the breaker waits, not the export thread
+            return out
+        return raw
 
 
 class _TransportProxy:
-    def __init__(self, inner: Any, hint: RetryHint) -> None:
+    def __init__(self, inner: Any, hint: RetryHint, fail_fast: bool) -> None:
         self._inner = inner
         self._hint = hint
+        self._fail_fast = fail_fast
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
 
     def request(self, *args: Any, **kwargs: Any) -> Any:
         result = self._inner.request(*args, **kwargs)
-        return _ResultProxy(result, self._hint)
+        return _ResultProxy(result, self._hint, self._fail_fast)
 
 
 class _StubProxy:
@@ -110,6 +120,8 @@ class _StubProxy:
             return self._inner.Export(*args, **kwargs)
         except grpc.RpcError as err:
             self._hint.set(_grpc_retry_after(err))
+            code = getattr(err, "code", None)
+            self._hint.last_status = getattr(code(), "name", None) if callable(code) else None
             raise
 
 
@@ -130,19 +142,22 @@ def _no_backoff(_retry: int) -> float:
     return float("inf")  # larger than any remaining deadline: the client gives up at once
 
 
-def tame_retries(exporter: SpanExporter, hint: RetryHint) -> bool:
-    """Make an OTel OTLP exporter fail fast and report back-off hints. True if hooked."""
+def tame_retries(exporter: SpanExporter, hint: RetryHint, *, fail_fast: bool = True) -> bool:
+    """Report an OTel OTLP exporter's failure statuses and back-off hints to ``hint``;
+    with ``fail_fast`` also switch off its internal retries. True if hooked."""
     exp: Any = exporter
     hooked = False
     client = getattr(exp, "_client", None)
     # OTLP/HTTP (>= 1.40 layout): _client is an _OTLPHTTPClient with a pluggable transport.
     if client is not None and hasattr(client, "_compute_backoff") and hasattr(client, "_transport"):
-        client._compute_backoff = _no_backoff
-        client._transport = _TransportProxy(client._transport, hint)
+        if fail_fast:
+            client._compute_backoff = _no_backoff
+        client._transport = _TransportProxy(client._transport, hint, fail_fast)
         hooked = True
     # OTLP/gRPC: no retryable codes, and a stub that reports RetryInfo.
     if hasattr(exp, "_retryable_error_codes") and hasattr(exp, "_stub"):
-        exp._retryable_error_codes = frozenset()
+        if fail_fast:
+            exp._retryable_error_codes = frozenset()
         original_stub = exp._stub
 
         def make_stub(channel: Any) -> _StubProxy:

@@ -53,6 +53,7 @@ __all__ = ["ResilientExporter"]
 
 _SUCCESS = SpanExportResult.SUCCESS
 _FAILURE = SpanExportResult.FAILURE
+_AUTH_STATUSES = {"401", "403", "UNAUTHENTICATED", "PERMISSION_DENIED"}
 
 
 class ResilientExporter(SpanExporter):
@@ -93,8 +94,7 @@ class ResilientExporter(SpanExporter):
                 fsync=ecfg.spool_fsync,
             )
         self._hint = RetryHint()
-        if self.spool is not None:
-            tame_retries(exporter, self._hint)
+        tame_retries(exporter, self._hint, fail_fast=self.spool is not None)
         self._init_threads()
         ref = weakref.ref(self)
 
@@ -127,6 +127,7 @@ class ResilientExporter(SpanExporter):
                 if self.spool is not None and self._has_pending():
                     self._ensure_replayer()
                 return _SUCCESS
+            self._report_auth_failure()
             self.breaker.record_failure(self._hint.take())
             return self._divert(spans, failed=True)
         except Exception as exc:
@@ -227,6 +228,17 @@ class ResilientExporter(SpanExporter):
             STATS.add("spooled", n)
             self._ensure_replayer()
         return _FAILURE
+
+    def _report_auth_failure(self) -> None:
+        status, self._hint.last_status = self._hint.last_status, None
+        if status in _AUTH_STATUSES:
+            warn_once_per_interval(
+                f"export.auth.{self.name}",
+                "export to %s rejected with %s: authentication failed — check the API key "
+                "/ OTLP headers (values are not logged)",
+                self.name,
+                status,
+            )
 
     def _has_pending(self) -> bool:
         return self.spool is not None and bool(self.spool.pending_files())
