@@ -229,6 +229,8 @@ def db_span(
     if rt.tracer is None:
         return NOOP
     a: dict[str, AttributeValue] = {sc.DB_SYSTEM: db_system, sc.DB_OPERATION_NAME: operation}
+    if rt.openinference:
+        a[sc.SPAN_KIND] = sc.KIND_CHAIN  # OpenInference has no DB kind; CHAIN = generic step
     if collection:
         a[sc.DB_COLLECTION_NAME] = collection
     if namespace:
@@ -279,6 +281,8 @@ def cache_span(cache: str, *, key_summary: str | None = None) -> SpanHandle:
     if rt.tracer is None:
         return NOOP
     a: dict[str, AttributeValue] = {sc.CACHE_NAME: cache}
+    if rt.openinference:
+        a[sc.SPAN_KIND] = sc.KIND_CHAIN
     if key_summary:
         a[sc.DB_QUERY_SUMMARY] = key_summary
     return SpanHandle(rt, f"cache {cache}", a)

@@ -1,0 +1,138 @@
+"""``mcp-llm-trace demo``: an instrumented, offline MCP gateway + LLM/RAG workload.
+
+Two tenants and several users send requests to a simulated gateway: plugins, an MCP tool
+call that sometimes fails and is retried, a prompt render, a RAG pipeline (embedding →
+vector search → rerank → retrieval → streamed LLM answer), a DB write, a prompt cache,
+and a call federated to a second gateway running as a separate process (context carried
+in the request). Some prompts contain fake personal data and secrets, which never leave
+the process unscrubbed. Writes OTLP/JSON lines under ``./traces/`` by default.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from mcp_llm_trace.demo.summary import print_summary
+
+SPANS_PER_REQUEST = 17  # measured: the average span count of run_request
+
+
+class PeerGateway:
+    """The second gateway as a subprocess speaking JSON lines."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "mcp_llm_trace.demo.peer"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env,
+        )
+        self.final: dict[str, Any] = {}
+
+    def forward(self, carrier: dict[str, str], tool: str, args: dict[str, Any]) -> dict[str, Any]:
+        """Send one call and wait for its reply."""
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write(json.dumps({"carrier": carrier, "tool": tool, "args": args}) + "\n")
+        self.proc.stdin.flush()
+        reply: dict[str, Any] = json.loads(self.proc.stdout.readline() or "{}")
+        return reply
+
+    def close(self) -> None:
+        """Close stdin, collect the peer's final stats."""
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.close()
+        for line in self.proc.stdout:
+            data = json.loads(line)
+            if "final" in data:
+                self.final = data["final"]
+        self.proc.wait(timeout=30)
+
+
+def run_demo(
+    *,
+    exporter: str = "file",
+    out: str = "./traces",
+    spans: int = 600,
+    seed: int = 7,
+    quiet: bool = False,
+    federate: bool = True,
+) -> int:
+    """Run the workload; returns the process exit code."""
+    import mcp_llm_trace as mlt
+    from mcp_llm_trace.demo.stub import TENANTS, StubLLM
+    from mcp_llm_trace.demo.workload import run_request
+
+    out_dir = Path(out)
+    names = [e.strip() for e in exporter.split(",") if e.strip()]
+    tel = mlt.configure(
+        force=True,
+        service_name=os.environ.get("OTEL_SERVICE_NAME", "mcp-gateway-1"),
+        service_version="1.4.0",
+        deployment_environment="demo",
+        traces_exporter=",".join([*names, "memory"]),
+        export_file_path=str(out_dir),
+        capture_content=True,
+        sanitize_pii=True,
+        sampling_strategy="always_on",
+        metrics_exporter="memory",
+        pricing_budgets=[{"scope": "tenant", "id": "acme", "period": "day", "usd": "0.50"}],
+    )
+    peer = None
+    if federate:
+        env = dict(os.environ)
+        env.update({
+            "OTEL_TRACES_EXPORTER": ",".join(names),
+            "MCP_LLM_TRACE_FILE_PATH": str(out_dir / "traces-peer.jsonl"),
+            "MCP_LLM_TRACE_CAPTURE_CONTENT": "true",
+            "OTEL_SANITIZE_PII": "true",
+            "OTEL_TRACES_SAMPLER": "always_on",
+            "OTEL_SERVICE_NAME": "mcp-gateway-2",
+        })
+        peer = PeerGateway(env)
+    rng = random.Random(seed)
+    llm = StubLLM(rng)
+    requests = max(1, spans // SPANS_PER_REQUEST)
+    users = [(t, u) for t, us in TENANTS.items() for u in us]
+    started = time.perf_counter()
+    progress = _progress(quiet, requests)
+    try:
+        for i in range(requests):
+            tenant, user = users[i % len(users)]
+            run_request(rng, llm, tenant, user, i, peer.forward if peer else None)
+            progress(i + 1)
+    finally:
+        if peer is not None:
+            peer.close()
+        tel.force_flush(30)
+    elapsed = time.perf_counter() - started
+    assert tel.memory_exporter is not None
+    finished = list(tel.memory_exporter.get_finished_spans())
+    stats = tel.stats()
+    tel.shutdown()
+    print_summary(finished, stats, peer.final if peer else None, elapsed,
+                  out_dir if "file" in names else None)
+    return 0
+
+
+def _progress(quiet: bool, total: int) -> Any:
+    if quiet:
+        return lambda n: None
+    try:
+        from rich.progress import Progress
+    except ImportError:  # pragma: no cover - rich is in the [cli] extra
+        return lambda n: print(f"\r{n}/{total} requests", end="", file=sys.stderr)
+    bar = Progress(transient=True)
+    task = bar.add_task("gateway requests", total=total)
+    bar.start()
+
+    def update(n: int) -> None:
+        bar.update(task, completed=n)
+        if n >= total:
+            bar.stop()
+
+    return update
