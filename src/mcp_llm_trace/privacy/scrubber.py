@@ -222,6 +222,9 @@ class Scrubber:
                     counts[self.fields.entity_for_key(k)] += 1
                     result[k] = self.mask_for_key(k, v)
                 else:
+                    if isinstance(k, str):
+                        # Keys can carry data too ({"bob@example.com": 3}).
+                        k = self.scrub_value_counted(k, counts, deadline)
                     result[k] = self.scrub_value_counted(v, counts, deadline)
             return result
         if isinstance(value, (list, tuple)):
