@@ -1,0 +1,276 @@
+"""``mcp-llm-trace tokens …`` and ``mcp-llm-trace pricing …`` sub-commands (argparse).
+
+Exit codes (docs/pricing.md):
+  0  success (``diff``: no differences)
+  1  problems found: ``validate`` errors, ``diff`` differences, imported data invalid
+  2  bad usage (argparse) or unreadable input
+  3  ``cost``/``show``: model not in the price table (not priced)
+  4  a needed source or tool is unavailable (genai-prices, LiteLLM file, jsonschema)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "EXIT_OK",
+    "EXIT_PROBLEMS",
+    "EXIT_UNAVAILABLE",
+    "EXIT_UNPRICED",
+    "EXIT_USAGE",
+    "add_pricing_commands",
+    "add_tokens_commands",
+]
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_UNPRICED, EXIT_UNAVAILABLE = 0, 1, 2, 3, 4
+
+
+def _print_json(data: Any) -> None:
+    print(json.dumps(data, indent=2, default=str))
+
+
+# ---------------------------------------------------------------------- tokens
+
+
+def add_tokens_commands(subparsers: Any) -> None:
+    """Register ``tokens count --model M [--json] [--messages]`` (reads stdin)."""
+    tokens = subparsers.add_parser("tokens", help="count tokens offline")
+    sub = tokens.add_subparsers(dest="tokens_command", required=True)
+    count = sub.add_parser("count", help="count tokens of stdin")
+    count.add_argument("--model", default="gpt-4o", help="model id (default gpt-4o)")
+    count.add_argument("--json", action="store_true", help="print a JSON object")
+    count.add_argument(
+        "--messages", action="store_true", help="stdin is a JSON list of chat messages"
+    )
+    count.set_defaults(func=_tokens_count)
+
+
+def _tokens_count(args: argparse.Namespace) -> int:
+    from mcp_llm_trace.tokens import count_tokens
+
+    text = sys.stdin.read()
+    value: Any = text
+    if args.messages:
+        try:
+            value = json.loads(text)
+        except ValueError as exc:
+            print(f"error: stdin is not JSON: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+    tc = count_tokens(value, model=args.model)
+    if args.json:
+        _print_json({"model": args.model, **tc.__dict__})
+    else:
+        print(tc.tokens)
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------------- pricing
+
+
+def add_pricing_commands(subparsers: Any) -> None:
+    """Register ``pricing show|cost|validate|import|diff``."""
+    pricing = subparsers.add_parser("pricing", help="price table tools")
+    sub = pricing.add_subparsers(dest="pricing_command", required=True)
+
+    show = sub.add_parser("show", help="show a model's prices and history")
+    show.add_argument("model")
+    show.add_argument("--provider")
+    show.add_argument("--json", action="store_true")
+    show.set_defaults(func=_show)
+
+    cost = sub.add_parser("cost", help="cost of one call")
+    cost.add_argument("--model", required=True)
+    cost.add_argument("--provider")
+    cost.add_argument("--input-tokens", type=int, required=True, help="incl. cache reads/writes")
+    cost.add_argument("--output-tokens", type=int, required=True, help="incl. reasoning")
+    cost.add_argument("--cache-read-tokens", type=int, default=0)
+    cost.add_argument("--cache-write-tokens", type=int, default=0)
+    cost.add_argument("--reasoning-tokens", type=int, default=0)
+    cost.add_argument("--at", help="date or datetime (ISO, UTC) for price history")
+    cost.add_argument("--json", action="store_true")
+    cost.set_defaults(func=_cost)
+
+    val = sub.add_parser("validate", help="validate price files")
+    val.add_argument("--dir", help="directory of *.yml (default: the shipped data)")
+    val.set_defaults(func=_validate)
+
+    imp = sub.add_parser("import", help="import prices and show the reviewed diff")
+    imp.add_argument("--from", dest="source", choices=["genai-prices", "litellm"], required=True)
+    imp.add_argument("--file", help="LiteLLM model_prices_and_context_window.json")
+    imp.add_argument("--dir", help="price directory to compare/write (default: shipped data)")
+    imp.add_argument("--write", action="store_true", help="write the merged files")
+    imp.add_argument("--json", action="store_true")
+    imp.set_defaults(func=_import)
+
+    diff = sub.add_parser("diff", help="compare two price directories/files")
+    diff.add_argument("old")
+    diff.add_argument("new")
+    diff.add_argument("--at", help="compare prices in force on this date (default today)")
+    diff.add_argument("--json", action="store_true")
+    diff.set_defaults(func=_diff)
+
+
+def _parse_at(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    if len(value) == 10:
+        d = date.fromisoformat(value)
+        return datetime(d.year, d.month, d.day, 12)
+    return datetime.fromisoformat(value)
+
+
+def _data_dir(value: str | None) -> Path | None:
+    from mcp_llm_trace.pricing.table import shipped_pricing_dir
+
+    return Path(value) if value else shipped_pricing_dir()
+
+
+def _show(args: argparse.Namespace) -> int:
+    from mcp_llm_trace.pricing.compute import get_price_table
+
+    table = get_price_table()
+    entry = table.find(args.model, args.provider)
+    if entry is None:
+        print(f"no price for {args.model!r}", file=sys.stderr)
+        return EXIT_UNPRICED
+    history: list[dict[str, Any]] = []
+    for p in entry.history:
+        prices = {k: (str(v) if not hasattr(v, "tiers") else repr(v)) for k, v in p.prices.items()}
+        history.append({"effective_from": p.effective_from, "hours_utc": p.hours_utc, **prices})
+    data = {
+        "provider": entry.provider,
+        "id": entry.id,
+        "aliases": sorted(entry.aliases),
+        "regex": [r.pattern for r in entry.regex],
+        "currency": entry.currency,
+        "unit": "per million tokens (per_request: per request)",
+        "history": history,
+        "provenance": dict(entry.provenance),
+        "pricing_version": table.version,
+    }
+    if args.json:
+        _print_json(data)
+    else:
+        print(f"{entry.provider}/{entry.id}  ({entry.currency} per 1M tokens)")
+        for h in history:
+            when = h.pop("effective_from") or "(initial)"
+            hours = h.pop("hours_utc")
+            extra = f" during {hours[0]}-{hours[1]} UTC" if hours else ""
+            print(f"  from {when}{extra}: " + ", ".join(f"{k}={v}" for k, v in h.items()))
+        print(f"  source: {entry.provenance.get('source')} {entry.provenance.get('url', '')}")
+    return EXIT_OK
+
+
+def _cost(args: argparse.Namespace) -> int:
+    from mcp_llm_trace.pricing.compute import compute_cost
+    from mcp_llm_trace.pricing.model import Usage
+
+    try:
+        usage = Usage(
+            input_tokens=args.input_tokens,
+            output_tokens=args.output_tokens,
+            cache_read_tokens=args.cache_read_tokens,
+            cache_write_tokens=args.cache_write_tokens,
+            reasoning_tokens=args.reasoning_tokens,
+        )
+        at = _parse_at(args.at)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    cost = compute_cost(args.model, args.provider, usage, at)
+    fields = ("input", "cache_read", "cache_write", "output", "reasoning", "request", "total")
+    if args.json:
+        _print_json(
+            {
+                **{f: str(getattr(cost, f)) for f in fields},
+                "currency": cost.currency,
+                "priced": cost.priced,
+                "price_source": cost.price_source,
+            }
+        )
+    elif cost.priced:
+        print(f"{cost.total} {cost.currency}  ({cost.price_source})")
+        for f in fields[:-1]:
+            print(f"  {f:<12}{getattr(cost, f)}")
+    else:
+        print(f"not priced: {cost.price_source}", file=sys.stderr)
+    return EXIT_OK if cost.priced else EXIT_UNPRICED
+
+
+def _validate(args: argparse.Namespace) -> int:
+    try:
+        from mcp_llm_trace.pricing.validate import validate_dir
+    except ImportError as exc:  # pragma: no cover - jsonschema missing
+        print(f"error: {exc} (pip install jsonschema)", file=sys.stderr)
+        return EXIT_UNAVAILABLE
+    directory = _data_dir(args.dir)
+    if directory is None or not directory.is_dir():
+        print(f"error: no price directory {directory}", file=sys.stderr)
+        return EXIT_USAGE
+    problems = validate_dir(directory)
+    for p in problems:
+        print(p)
+    print(f"{len(problems)} problem(s) in {directory}", file=sys.stderr)
+    return EXIT_PROBLEMS if problems else EXIT_OK
+
+
+def _import(args: argparse.Namespace) -> int:
+    from mcp_llm_trace.pricing import importer
+    from mcp_llm_trace.pricing.merge import diff_docs, load_docs, merge_docs, write_docs
+
+    try:
+        if args.source == "litellm":
+            if not args.file:
+                print("error: --from litellm needs --file", file=sys.stderr)
+                return EXIT_USAGE
+            imported = importer.from_litellm(args.file)
+        else:
+            imported = importer.from_genai_prices()
+    except (ImportError, OSError) as exc:
+        print(f"error: source unavailable: {exc}", file=sys.stderr)
+        return EXIT_UNAVAILABLE
+    directory = _data_dir(args.dir) or Path("pricing")
+    existing = load_docs(directory) if directory.is_dir() else {}
+    merged = merge_docs(existing, imported)
+    changes = diff_docs(existing, merged)
+    removed = [c for c in diff_docs(existing, imported) if c.kind == "removed"]
+    if args.json:
+        _print_json([c.as_dict() for c in changes + removed])
+    else:
+        for c in changes:
+            print(c)
+        for c in removed:
+            print(f"{c} (not in source; kept)")
+        print(f"{len(changes)} change(s), {len(removed)} missing from source", file=sys.stderr)
+    if args.write:
+        written = write_docs(directory, merged)
+        from mcp_llm_trace.pricing.validate import validate_dir
+
+        problems = validate_dir(directory)
+        for p in problems:
+            print(p, file=sys.stderr)
+        print(f"wrote {len(written)} file(s) to {directory}", file=sys.stderr)
+        return EXIT_PROBLEMS if problems else EXIT_OK
+    return EXIT_OK
+
+
+def _diff(args: argparse.Namespace) -> int:
+    from mcp_llm_trace.pricing.merge import diff_docs, load_docs
+
+    for p in (args.old, args.new):
+        if not Path(p).exists():
+            print(f"error: {p} does not exist", file=sys.stderr)
+            return EXIT_USAGE
+    at = _parse_at(args.at)
+    changes = diff_docs(load_docs(args.old), load_docs(args.new), at.date() if at else None)
+    if args.json:
+        _print_json([c.as_dict() for c in changes])
+    else:
+        for c in changes:
+            print(c)
+    return EXIT_PROBLEMS if changes else EXIT_OK
