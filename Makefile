@@ -23,14 +23,15 @@ phoenix-venv:
 demo: $(STAMP)
 	$(VENV)/bin/mcp-llm-trace demo
 
+LINT_PATHS := src tests $(wildcard examples scripts)
+
 lint: $(STAMP)
-	$(PY) -m ruff check src tests examples
-	$(PY) -m ruff format --check src tests examples
+	$(PY) -m ruff check $(LINT_PATHS)
+	$(PY) -m ruff format --check $(LINT_PATHS)
 	$(PY) -m mypy
 
 typecheck: $(STAMP)
 	$(PY) -m mypy
-	$(PY) -m mypy tests/typing
 
 ## The whole suite: lint + types + unit + integration (real OTLP receivers, Phoenix, MCP) + notebooks.
 test: $(STAMP) phoenix-venv
