@@ -64,6 +64,7 @@ class PresidioEngine:
         self._engine: Any = None
         self._error: BaseException | None = None
         self._lock = threading.Lock()
+        self._active_entities: Sequence[str] = ()
 
     def analyze(self, text: str) -> list[Finding]:
         """Findings at or above the configured threshold. Raises :class:`PresidioUnavailable`."""
@@ -90,12 +91,18 @@ class PresidioEngine:
             if self._engine is None:
                 if self._error is not None:
                     raise PresidioUnavailable(str(self._error)) from self._error
+                presidio_log = logging.getLogger("presidio-analyzer")
+                level = presidio_log.level
+                # Loading predefined recognizers logs one WARNING per non-English one.
+                presidio_log.setLevel(logging.ERROR)
                 try:
                     self._engine = self._build()
                 except Exception as exc:
                     self._error = exc
                     self.status = f"unavailable: {exc}"
                     raise PresidioUnavailable(str(exc)) from exc
+                finally:
+                    presidio_log.setLevel(level)
         return self._engine
 
     def _build(self) -> Any:
@@ -171,6 +178,6 @@ class PresidioEngine:
             logger.warning(
                 "mcp-llm-trace privacy: no Presidio recognizer for %s (ignored)", missing
             )
-        self._active_entities: Sequence[str] = [e for e in self.entities if e in supported]
+        self._active_entities = [e for e in self.entities if e in supported]
         self.status = "ner" if self.ner_status == "on" else "pattern"
         return engine

@@ -179,6 +179,22 @@ class Scrubber:
             return f"regex (presidio {self.presidio.status})"
         return "presidio (not started)"
 
+    def warm_up(self) -> None:
+        """Build the Presidio engine now (0.7-3 s, once); a missing Presidio is not an error.
+
+        Called by :class:`ScrubTransform` in the export thread before the first batch, so
+        the build does not count against a span's time budget.
+        """
+        if self.presidio is not None:
+            try:
+                self.presidio.warm_up()
+            except PresidioUnavailable as exc:
+                warn_once_per_interval(
+                    "privacy.presidio",
+                    "mcp-llm-trace privacy: Presidio unavailable (%s); using regex recognizers",
+                    exc,
+                )
+
     def is_sensitive_key(self, key: str) -> bool:
         """Whether values under ``key`` (attribute, JSON key, header) are always masked."""
         return self.fields.is_sensitive_key(key)

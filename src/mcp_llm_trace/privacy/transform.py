@@ -112,11 +112,15 @@ class ScrubTransform:
         self.enabled = cfg.scrubbing_enabled if cfg is not None else True
         self.scrubber = scrubber or Scrubber.from_config(self.cfg)
         self.budget_s = self.cfg.privacy.time_budget_ms / 1000.0
+        self._warm = False
 
     def transform(self, spans: Sequence[ReadableSpan]) -> Sequence[ReadableSpan]:
         """Scrubbed copies of ``spans`` (a span with nothing to change is passed as is)."""
         if not self.enabled:
             return spans
+        if not self._warm:
+            self.scrubber.warm_up()  # once, here in the export thread, outside any budget
+            self._warm = True
         return [self.scrub_span(span) for span in spans]
 
     def scrub_span(self, span: ReadableSpan) -> ReadableSpan:
