@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Any
 
 from opentelemetry import trace as _trace
 
+from mcp_llm_trace._internal.decorate import trace_async, trace_operation
+from mcp_llm_trace._internal.handle import SpanHandle
 from mcp_llm_trace._settings import ConfigError
 from mcp_llm_trace._version import __version__
 from mcp_llm_trace.config import TelemetryConfig, load_config
@@ -35,8 +37,6 @@ from mcp_llm_trace.context import (
 )
 from mcp_llm_trace.export.registry import ExporterRegistry
 from mcp_llm_trace.metrics import MetricsCollector
-from mcp_llm_trace._internal.decorate import trace_async, trace_operation
-from mcp_llm_trace._internal.handle import SpanHandle
 from mcp_llm_trace.setup import Telemetry, configure, get_telemetry, init_telemetry
 from mcp_llm_trace.spans import (
     add_event,
@@ -74,16 +74,59 @@ if TYPE_CHECKING:
     from mcp_llm_trace.tokens import TokenCount, count_tokens
 
 __all__ = [
-    "ConfigError", "Cost", "ExporterRegistry", "MetricsCollector", "Scrubber", "SpanHandle",
-    "Telemetry", "TelemetryConfig", "TokenCount", "Usage", "__version__", "add_event",
-    "agent_span", "batch_span", "cache_span", "chain_span", "compute_cost", "configure",
-    "count_tokens", "create_span", "current_trace_id", "db_span", "embedding_span",
-    "extract_context", "federation_forward", "get_telemetry", "get_tracer", "guardrail_span",
-    "init_telemetry", "inject_context", "llm_span", "load_config", "mcp_prompt_get",
-    "mcp_resource_read", "mcp_tool_call", "plugin_span", "prompt_span", "record_cache",
-    "record_exception", "record_plugin", "record_retry", "register_price", "reranker_span",
-    "retriever_span", "set_attribute", "set_attributes", "tool_span", "trace_async",
-    "trace_id_headers", "trace_operation", "trace_stream", "use_context", "using_attributes",
+    "ConfigError",
+    "Cost",
+    "ExporterRegistry",
+    "MetricsCollector",
+    "Scrubber",
+    "SpanHandle",
+    "Telemetry",
+    "TelemetryConfig",
+    "TokenCount",
+    "Usage",
+    "__version__",
+    "add_event",
+    "agent_span",
+    "batch_span",
+    "cache_span",
+    "chain_span",
+    "compute_cost",
+    "configure",
+    "count_tokens",
+    "create_span",
+    "current_trace_id",
+    "db_span",
+    "embedding_span",
+    "extract_context",
+    "federation_forward",
+    "get_telemetry",
+    "get_tracer",
+    "guardrail_span",
+    "init_telemetry",
+    "inject_context",
+    "llm_span",
+    "load_config",
+    "mcp_prompt_get",
+    "mcp_resource_read",
+    "mcp_tool_call",
+    "plugin_span",
+    "prompt_span",
+    "record_cache",
+    "record_exception",
+    "record_plugin",
+    "record_retry",
+    "register_price",
+    "reranker_span",
+    "retriever_span",
+    "set_attribute",
+    "set_attributes",
+    "tool_span",
+    "trace_async",
+    "trace_id_headers",
+    "trace_operation",
+    "trace_stream",
+    "use_context",
+    "using_attributes",
     "vector_search_span",
 ]
 

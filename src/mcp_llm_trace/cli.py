@@ -94,13 +94,15 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     demo = sub.add_parser("demo", help="run the offline instrumented gateway demo")
-    demo.add_argument("--exporter", default="file",
-                      help="file (default), phoenix, otlp, console, … (comma list)")
+    demo.add_argument(
+        "--exporter", default="file", help="file (default), phoenix, otlp, console, … (comma list)"
+    )
     demo.add_argument("--out", default="./traces", help="directory for the file exporter")
     demo.add_argument("--spans", type=int, default=600, help="approximate span count")
     demo.add_argument("--seed", type=int, default=7)
-    demo.add_argument("--no-federation", action="store_true",
-                      help="skip the peer-gateway subprocess")
+    demo.add_argument(
+        "--no-federation", action="store_true", help="skip the peer-gateway subprocess"
+    )
     demo.add_argument("--quiet", action="store_true", help="no progress bar")
     demo.set_defaults(func=_demo)
 

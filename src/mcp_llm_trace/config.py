@@ -310,7 +310,7 @@ class TelemetryConfig:
 
 def _mask(value: Any) -> Any:
     if isinstance(value, Mapping):
-        return {k: "***" for k in value}
+        return dict.fromkeys(value, "***")
     return "***"
 
 
@@ -532,17 +532,18 @@ def _apply_derived(cfg: TelemetryConfig) -> TelemetryConfig:
         documents=resolve(cap.documents, cap.hide_outputs),
     )
     sampling = cfg.sampling
-    if sampling.arg is not None:
+    arg = sampling.arg
+    if arg is not None:
         if sampling.strategy == "rate_limited":
-            sampling = replace(sampling, max_per_second=max(sampling.arg, 0.001))
+            sampling = replace(sampling, max_per_second=max(arg, 0.001))
         elif sampling.strategy == "adaptive":
-            sampling = replace(sampling, target_per_second=max(sampling.arg, 0.001))
-        elif sampling.arg <= 1.0:
-            sampling = replace(sampling, ratio=sampling.arg)
+            sampling = replace(sampling, target_per_second=max(arg, 0.001))
+        elif arg <= 1.0:
+            sampling = replace(sampling, ratio=arg)
         else:
             logger.warning(
                 "OTEL_TRACES_SAMPLER_ARG=%s is not a ratio in [0, 1]; using %s",
-                sampling.arg,
+                arg,
                 sampling.ratio,
             )
     if sampling.strategy.startswith("parentbased_"):

@@ -64,7 +64,7 @@ def current_attributes() -> Mapping[str, AttributeValue]:
     return _ATTRS.get() or {}
 
 
-class using_attributes:  # noqa: N801 — reads like the context manager it is
+class using_attributes:
     """Attribute every span started inside with user/tenant/session/metadata/tags.
 
     Works as a sync and an async context manager; nested blocks merge (inner wins,
@@ -108,14 +108,14 @@ class using_attributes:  # noqa: N801 — reads like the context manager it is
             attrs[sc.METADATA] = json.dumps(meta, default=str, separators=(",", ":"))
         if tags:
             old = parent.get(sc.TAG_TAGS)
-            merged = [*(old if isinstance(old, (list, tuple)) else ()), *map(str, tags)]
+            prev = [str(t) for t in old] if isinstance(old, (list, tuple)) else []
+            merged = [*prev, *map(str, tags)]
             attrs[sc.TAG_TAGS] = list(dict.fromkeys(merged))
         if prompt_template_variables is not None:
             attrs[sc.LLM_PROMPT_TEMPLATE_VARIABLES] = json.dumps(
                 dict(prompt_template_variables), default=str
             )
-        for key, value in extra.items():
-            attrs[key] = value
+        attrs.update(extra)
         self._attrs: Mapping[str, AttributeValue] = attrs
         self._meta: Mapping[str, Any] = meta
         self._tokens: tuple[Any, Any, Any] | None = None
@@ -158,9 +158,7 @@ class using_attributes:  # noqa: N801 — reads like the context manager it is
         self.__exit__(exc_type, exc, tb)
 
 
-def baggage_attributes(
-    ctx: Context | None, allowed: Sequence[str]
-) -> dict[str, AttributeValue]:
+def baggage_attributes(ctx: Context | None, allowed: Sequence[str]) -> dict[str, AttributeValue]:
     """Allow-listed W3C baggage entries of ``ctx`` as span attributes."""
     entries = baggage.get_all(ctx)
     if not entries:

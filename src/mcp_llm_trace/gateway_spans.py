@@ -25,9 +25,19 @@ from mcp_llm_trace._internal.handle import NOOP, SpanHandle, coerce
 from mcp_llm_trace._internal.runtime import active
 
 __all__ = [
-    "batch_span", "cache_span", "db_span", "federation_forward", "mcp_prompt_get",
-    "mcp_resource_read", "mcp_span", "mcp_tool_call", "plugin_span", "record_breaker_state",
-    "record_cache", "record_plugin", "record_retry",
+    "batch_span",
+    "cache_span",
+    "db_span",
+    "federation_forward",
+    "mcp_prompt_get",
+    "mcp_resource_read",
+    "mcp_span",
+    "mcp_tool_call",
+    "plugin_span",
+    "record_breaker_state",
+    "record_cache",
+    "record_plugin",
+    "record_retry",
 ]
 
 
@@ -61,11 +71,19 @@ def mcp_span(
         a.update(coerce(attributes))
     client = side == "client"
     name = f"{method} {target}" if target else method
-    h = SpanHandle(rt, name, a, kind=SpanKind.CLIENT if client else SpanKind.SERVER,
-                   family=family, metric="mcp_client" if client else "mcp_server")
-    h._decorator_args = (mcp_span, (method, target), {"side": side, "oi_kind": oi_kind,
-                                                      "attributes": attributes,
-                                                      "family": family})
+    h = SpanHandle(
+        rt,
+        name,
+        a,
+        kind=SpanKind.CLIENT if client else SpanKind.SERVER,
+        family=family,
+        metric="mcp_client" if client else "mcp_server",
+    )
+    h._decorator_args = (
+        mcp_span,
+        (method, target),
+        {"side": side, "oi_kind": oi_kind, "attributes": attributes, "family": family},
+    )
     return h
 
 
@@ -80,9 +98,17 @@ def mcp_tool_call(
     attributes: Mapping[str, Any] | None = None,
 ) -> SpanHandle:
     """``tools/call {tool}``: MCP keys + ``gen_ai.tool.name`` + OpenInference TOOL."""
-    h = mcp_span("tools/call", tool_name, side=side, session_id=session_id,
-                 request_id=request_id, protocol_version=protocol_version,
-                 oi_kind=sc.KIND_TOOL, attributes=attributes, family="tool")
+    h = mcp_span(
+        "tools/call",
+        tool_name,
+        side=side,
+        session_id=session_id,
+        request_id=request_id,
+        protocol_version=protocol_version,
+        oi_kind=sc.KIND_TOOL,
+        attributes=attributes,
+        family="tool",
+    )
     if h is NOOP:
         return h
     h._attrs[sc.GEN_AI_TOOL_NAME] = tool_name
@@ -106,9 +132,16 @@ def mcp_prompt_get(
     attributes: Mapping[str, Any] | None = None,
 ) -> SpanHandle:
     """``prompts/get {name}``: OpenInference PROMPT kind."""
-    h = mcp_span("prompts/get", prompt_name, side=side, session_id=session_id,
-                 request_id=request_id, oi_kind=sc.KIND_PROMPT, attributes=attributes,
-                 family="prompt")
+    h = mcp_span(
+        "prompts/get",
+        prompt_name,
+        side=side,
+        session_id=session_id,
+        request_id=request_id,
+        oi_kind=sc.KIND_PROMPT,
+        attributes=attributes,
+        family="prompt",
+    )
     if h is NOOP:
         return h
     h._attrs[sc.GEN_AI_PROMPT_NAME] = prompt_name
@@ -126,9 +159,16 @@ def mcp_resource_read(
     attributes: Mapping[str, Any] | None = None,
 ) -> SpanHandle:
     """``resources/read {uri}`` with ``mcp.resource.uri``."""
-    h = mcp_span("resources/read", uri, side=side, session_id=session_id,
-                 request_id=request_id, oi_kind=sc.KIND_RETRIEVER, attributes=attributes,
-                 family="retriever")
+    h = mcp_span(
+        "resources/read",
+        uri,
+        side=side,
+        session_id=session_id,
+        request_id=request_id,
+        oi_kind=sc.KIND_RETRIEVER,
+        attributes=attributes,
+        family="retriever",
+    )
     if h is not NOOP:
         h._attrs[sc.MCP_RESOURCE_URI] = uri
     return h
@@ -183,8 +223,9 @@ class BatchHandle(SpanHandle):
         """One item failed: counted, and an event names it (the batch still succeeds)."""
         self._items += 1
         self._failed += 1
-        self.add_event("batch.item_failed", {"item.id": str(item_id),
-                                             sc.ERROR_TYPE: _error_name(error)})
+        self.add_event(
+            "batch.item_failed", {"item.id": str(item_id), sc.ERROR_TYPE: _error_name(error)}
+        )
 
     def _finish(self) -> None:
         super()._finish()
@@ -197,8 +238,9 @@ def _error_name(error: BaseException | str) -> str:
     return type(error).__qualname__ if isinstance(error, BaseException) else str(error)
 
 
-def batch_span(name: str, *, items: int | None = None,
-               attributes: Mapping[str, Any] | None = None) -> BatchHandle:
+def batch_span(
+    name: str, *, items: int | None = None, attributes: Mapping[str, Any] | None = None
+) -> BatchHandle:
     """A batch operation with item counts and per-item failures."""
     rt = active()
     if rt.tracer is None:
@@ -235,19 +277,27 @@ def db_span(
         a[sc.DB_COLLECTION_NAME] = collection
     if namespace:
         a[sc.DB_NAMESPACE] = namespace
-    a[sc.DB_QUERY_SUMMARY] = query_summary or (f"{operation} {collection}" if collection
-                                               else operation)
+    a[sc.DB_QUERY_SUMMARY] = query_summary or (
+        f"{operation} {collection}" if collection else operation
+    )
     if attributes:
         a.update(coerce(attributes))
     h = SpanHandle(rt, str(a[sc.DB_QUERY_SUMMARY]), a, kind=SpanKind.CLIENT, metric="db")
-    h._decorator_args = (db_span, (operation,), {"db_system": db_system,
-                                                  "collection": collection,
-                                                  "query_summary": query_summary})
+    h._decorator_args = (
+        db_span,
+        (operation,),
+        {"db_system": db_system, "collection": collection, "query_summary": query_summary},
+    )
     return h
 
 
-def plugin_span(name: str, *, order: int | None = None, hook: str | None = None,
-                attributes: Mapping[str, Any] | None = None) -> SpanHandle:
+def plugin_span(
+    name: str,
+    *,
+    order: int | None = None,
+    hook: str | None = None,
+    attributes: Mapping[str, Any] | None = None,
+) -> SpanHandle:
     """A gateway plugin execution (name, order, hook): its own span with timing."""
     rt = active()
     if rt.tracer is None:
@@ -262,11 +312,16 @@ def plugin_span(name: str, *, order: int | None = None, hook: str | None = None,
     return SpanHandle(rt, f"plugin {hook + ' ' if hook else ''}{name}", a)
 
 
-def record_plugin(name: str, *, order: int | None = None, duration_ms: float | None = None,
-                  outcome: str = "ok", hook: str = "pre_invoke") -> None:
+def record_plugin(
+    name: str,
+    *,
+    order: int | None = None,
+    duration_ms: float | None = None,
+    outcome: str = "ok",
+    hook: str = "pre_invoke",
+) -> None:
     """An event ``plugin.{hook}.executed`` on the current span (the seed's trace shape)."""
-    attrs: dict[str, Any] = {"plugin.name": name, sc.PLUGIN_NAME: name,
-                             sc.PLUGIN_OUTCOME: outcome}
+    attrs: dict[str, Any] = {"plugin.name": name, sc.PLUGIN_NAME: name, sc.PLUGIN_OUTCOME: outcome}
     if order is not None:
         attrs[sc.PLUGIN_ORDER] = order
     if duration_ms is not None:
@@ -301,8 +356,9 @@ def record_cache(cache: str, *, hit: bool) -> None:
         mc.add(mc.instrument("cache"), 1, {sc.CACHE_NAME: cache, sc.CACHE_HIT: hit})
 
 
-def record_retry(attempt: int, *, backoff_ms: float | None = None,
-                 error: BaseException | str | None = None) -> None:
+def record_retry(
+    attempt: int, *, backoff_ms: float | None = None, error: BaseException | str | None = None
+) -> None:
     """A retry of the current operation: event ``retry`` + ``retry.attempt`` attribute."""
     attrs: dict[str, Any] = {sc.RETRY_ATTEMPT: attempt}
     if backoff_ms is not None:

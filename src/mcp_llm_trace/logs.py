@@ -86,7 +86,7 @@ def install_log_export(cfg: TelemetryConfig, resource: Resource) -> tuple[Any, C
         kind = "otlp" if any(n in ("otlp", "jaeger") for n in cfg.traces_exporter) else "console"
     exporter: Any
     if kind == "memory":
-        exporter = InMemoryLogExporter()
+        exporter = InMemoryLogExporter()  # type: ignore[no-untyped-call]
     elif kind == "console":
         exporter = ConsoleLogExporter()
     else:
@@ -96,9 +96,10 @@ def install_log_export(cfg: TelemetryConfig, resource: Resource) -> tuple[Any, C
     memory = exporter if kind == "memory" else None
     if cfg.scrubbing_enabled:
         # Scrubbing wraps the exporter so Presidio runs in the export thread.
+        from mcp_llm_trace.privacy import Scrubber
         from mcp_llm_trace.privacy.logs import ScrubbingLogExporter
 
-        exporter = ScrubbingLogExporter(exporter, cfg)
+        exporter = ScrubbingLogExporter(exporter, Scrubber.from_config(cfg))
     if kind == "memory":
         provider.add_log_record_processor(SimpleLogRecordProcessor(exporter))
     else:

@@ -44,10 +44,38 @@ from mcp_llm_trace._internal.stats import STATS
 OTHER = "other"
 
 # Bucket boundaries recommended by the GenAI semconv.
-_DURATION_BUCKETS = (0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24,
-                     20.48, 40.96, 81.92)
-_TOKEN_BUCKETS = (1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304,
-                  16777216, 67108864)
+_DURATION_BUCKETS = (
+    0.01,
+    0.02,
+    0.04,
+    0.08,
+    0.16,
+    0.32,
+    0.64,
+    1.28,
+    2.56,
+    5.12,
+    10.24,
+    20.48,
+    40.96,
+    81.92,
+)
+_TOKEN_BUCKETS = (
+    1,
+    4,
+    16,
+    64,
+    256,
+    1024,
+    4096,
+    16384,
+    65536,
+    262144,
+    1048576,
+    4194304,
+    16777216,
+    67108864,
+)
 
 
 class MetricsCollector:
@@ -153,13 +181,21 @@ class MetricsCollector:
             out[key] = value
         return out
 
-    def add(self, counter: Counter | UpDownCounter, amount: float,
-            attributes: Mapping[str, AttributeValue] | None = None) -> None:
+    def add(
+        self,
+        counter: Counter | UpDownCounter,
+        amount: float,
+        attributes: Mapping[str, AttributeValue] | None = None,
+    ) -> None:
         """Add to a counter with bounded attributes."""
         counter.add(amount, self.bound(attributes))
 
-    def record(self, histogram: Histogram, value: float,
-               attributes: Mapping[str, AttributeValue] | None = None) -> None:
+    def record(
+        self,
+        histogram: Histogram,
+        value: float,
+        attributes: Mapping[str, AttributeValue] | None = None,
+    ) -> None:
         """Record a histogram value with bounded attributes."""
         histogram.record(value, self.bound(attributes))
 
@@ -170,33 +206,56 @@ class MetricsCollector:
             return
         s = self._standard
         s["token_usage"] = self.histogram(
-            gen_ai_metrics.GEN_AI_CLIENT_TOKEN_USAGE, unit="{token}",
-            description="Tokens used per operation", boundaries=_TOKEN_BUCKETS)
+            gen_ai_metrics.GEN_AI_CLIENT_TOKEN_USAGE,
+            unit="{token}",
+            description="Tokens used per operation",
+            boundaries=_TOKEN_BUCKETS,
+        )
         s["duration"] = self.histogram(
-            gen_ai_metrics.GEN_AI_CLIENT_OPERATION_DURATION, unit="s",
-            description="GenAI operation duration", boundaries=_DURATION_BUCKETS)
+            gen_ai_metrics.GEN_AI_CLIENT_OPERATION_DURATION,
+            unit="s",
+            description="GenAI operation duration",
+            boundaries=_DURATION_BUCKETS,
+        )
         s["ttfc"] = self.histogram(
-            gen_ai_metrics.GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK, unit="s",
-            description="Time to first streamed chunk", boundaries=_DURATION_BUCKETS)
+            gen_ai_metrics.GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK,
+            unit="s",
+            description="Time to first streamed chunk",
+            boundaries=_DURATION_BUCKETS,
+        )
         s["mcp_server"] = self.histogram(
-            mcp_metrics.MCP_SERVER_OPERATION_DURATION, unit="s",
-            description="MCP server request duration", boundaries=_DURATION_BUCKETS)
+            mcp_metrics.MCP_SERVER_OPERATION_DURATION,
+            unit="s",
+            description="MCP server request duration",
+            boundaries=_DURATION_BUCKETS,
+        )
         s["mcp_client"] = self.histogram(
-            mcp_metrics.MCP_CLIENT_OPERATION_DURATION, unit="s",
-            description="MCP client request duration", boundaries=_DURATION_BUCKETS)
-        s["cost"] = self.counter("mcp_llm_trace.cost", unit="USD",
-                                 description="Computed LLM cost")
-        s["tool_calls"] = self.counter("mcp_llm_trace.tool.invocations", unit="{call}",
-                                       description="Tool invocations")
-        s["tool_errors"] = self.counter("mcp_llm_trace.tool.errors", unit="{call}",
-                                        description="Failed tool invocations")
-        s["requests"] = self.counter("mcp_llm_trace.requests", unit="{request}",
-                                     description="Operations by user/tenant")
-        s["db_duration"] = self.histogram("db.client.operation.duration", unit="s",
-                                          description="Database operation duration",
-                                          boundaries=_DURATION_BUCKETS)
-        s["cache"] = self.counter("mcp_llm_trace.cache.requests", unit="{request}",
-                                  description="Cache lookups by hit/miss")
+            mcp_metrics.MCP_CLIENT_OPERATION_DURATION,
+            unit="s",
+            description="MCP client request duration",
+            boundaries=_DURATION_BUCKETS,
+        )
+        s["cost"] = self.counter("mcp_llm_trace.cost", unit="USD", description="Computed LLM cost")
+        s["tool_calls"] = self.counter(
+            "mcp_llm_trace.tool.invocations", unit="{call}", description="Tool invocations"
+        )
+        s["tool_errors"] = self.counter(
+            "mcp_llm_trace.tool.errors", unit="{call}", description="Failed tool invocations"
+        )
+        s["requests"] = self.counter(
+            "mcp_llm_trace.requests", unit="{request}", description="Operations by user/tenant"
+        )
+        s["db_duration"] = self.histogram(
+            "db.client.operation.duration",
+            unit="s",
+            description="Database operation duration",
+            boundaries=_DURATION_BUCKETS,
+        )
+        s["cache"] = self.counter(
+            "mcp_llm_trace.cache.requests",
+            unit="{request}",
+            description="Cache lookups by hit/miss",
+        )
 
         def dropped() -> list[tuple[float, Mapping[str, AttributeValue]]]:
             snap = STATS.snapshot()["dropped"]
@@ -215,20 +274,43 @@ class MetricsCollector:
 
         # Self-metric attribute keys are fixed and tiny; they bypass the allow-list.
         raw = MetricsCollector(self.meter, dimensions=None)
-        raw.observable_counter("mcp_llm_trace.spans.dropped", dropped, unit="{span}",
-                               description="Spans dropped, by reason")
-        raw.observable_counter("mcp_llm_trace.spans.exported", simple("exported"),
-                               unit="{span}", description="Spans exported")
-        raw.observable_counter("mcp_llm_trace.spans.spooled", simple("spooled"),
-                               unit="{span}", description="Spans written to the disk spool")
-        raw.observable_counter("mcp_llm_trace.internal_errors", errors, unit="{error}",
-                               description="Internal errors swallowed, by kind")
-        raw.observable_counter("mcp_llm_trace.scrub.redactions", redactions,
-                               unit="{redaction}", description="Redactions by entity type")
+        raw.observable_counter(
+            "mcp_llm_trace.spans.dropped",
+            dropped,
+            unit="{span}",
+            description="Spans dropped, by reason",
+        )
+        raw.observable_counter(
+            "mcp_llm_trace.spans.exported",
+            simple("exported"),
+            unit="{span}",
+            description="Spans exported",
+        )
+        raw.observable_counter(
+            "mcp_llm_trace.spans.spooled",
+            simple("spooled"),
+            unit="{span}",
+            description="Spans written to the disk spool",
+        )
+        raw.observable_counter(
+            "mcp_llm_trace.internal_errors",
+            errors,
+            unit="{error}",
+            description="Internal errors swallowed, by kind",
+        )
+        raw.observable_counter(
+            "mcp_llm_trace.scrub.redactions",
+            redactions,
+            unit="{redaction}",
+            description="Redactions by entity type",
+        )
         if queue_depth is not None:
-            raw.observable_gauge("mcp_llm_trace.export.queue_depth",
-                                 lambda: [(float(queue_depth()), {})], unit="{span}",
-                                 description="Spans waiting in the export queue")
+            raw.observable_gauge(
+                "mcp_llm_trace.export.queue_depth",
+                lambda: [(float(queue_depth()), {})],
+                unit="{span}",
+                description="Spans waiting in the export queue",
+            )
 
     def instrument(self, key: str) -> Any:
         """A standard instrument by short key (``token_usage``, ``duration``, ``cost`` …),

@@ -216,6 +216,12 @@ VECTOR_TOP_K: Final = "mcp_llm_trace.vector.top_k"
 VECTOR_RESULTS: Final = "mcp_llm_trace.vector.results"
 FEDERATION_PEER: Final = "mcp_llm_trace.federation.peer"
 TRACE_ID_HEADER: Final = "X-Trace-Id"
+#: Key under a MCP result's ``_meta`` carrying the server span's trace id (hex), so a
+#: client can quote the id that finds its request ("search the trace by request ID").
+MCP_TRACE_ID_META_KEY: Final = "mcp_llm_trace/trace_id"
+#: Value of ``error.type`` for a ``tools/call`` whose result has ``isError: true``
+#: (the value the mcp SDK itself uses).
+MCP_TOOL_ERROR: Final = "tool_error"
 
 #: Attributes that may carry user content; the scrubber looks at these (plus any
 #: string attribute whose key matches a content pattern, see privacy docs).
@@ -324,12 +330,26 @@ def is_known_key(key: str) -> bool:
 
 def _collect_known() -> frozenset[str]:
     values: set[str] = set()
-    for holder in (SpanAttributes, MessageAttributes, DocumentAttributes, EmbeddingAttributes,
-                   RerankerAttributes, ToolCallAttributes):
+    for holder in (
+        SpanAttributes,
+        MessageAttributes,
+        DocumentAttributes,
+        EmbeddingAttributes,
+        RerankerAttributes,
+        ToolCallAttributes,
+    ):
         values.update(v for k, v in vars(holder).items() if k.isupper() and isinstance(v, str))
-    for mod in (gen_ai_attributes, mcp_attributes, jsonrpc_attributes, rpc_attributes,
-                db_attributes, peer_attributes, session_attributes, error_attributes,
-                exception_attributes):
+    for mod in (
+        gen_ai_attributes,
+        mcp_attributes,
+        jsonrpc_attributes,
+        rpc_attributes,
+        db_attributes,
+        peer_attributes,
+        session_attributes,
+        error_attributes,
+        exception_attributes,
+    ):
         values.update(v for k, v in vars(mod).items() if k.isupper() and isinstance(v, str))
     values.update({TENANT_ID, OPENINFERENCE_PROJECT_NAME})
     return frozenset(values)

@@ -29,7 +29,6 @@ from typing import Any
 
 from opentelemetry import trace
 from opentelemetry.context import Context
-from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import Span, SpanLimits, SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import SpanExporter
 
@@ -72,7 +71,7 @@ class AttributionProcessor(SpanProcessor):
                 extra = baggage_attributes(parent_context, self.baggage_keys)
                 if extra:
                     span.set_attributes({k: v for k, v in extra.items() if k not in existing})
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             report_internal_error("processor.attribution", exc)
 
 
@@ -125,7 +124,7 @@ class Telemetry:
             if callable(flush):
                 try:
                     ok = bool(flush(ms)) and ok
-                except Exception as exc:  # noqa: BLE001
+                except Exception as exc:
                     report_internal_error("telemetry.flush", exc, reraise=False)
                     ok = False
         return ok
@@ -148,20 +147,20 @@ class Telemetry:
         if self.processor is not None:
             try:
                 self.processor.force_flush(int(timeout_s * 1000))
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 report_internal_error("telemetry.shutdown", exc, reraise=False)
             self.processor.shutdown(timeout_s)
         for fn in reversed(self._cleanups):
             try:
                 fn()
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 report_internal_error("telemetry.shutdown", exc, reraise=False)
         for provider in (self.meter_provider, self.logger_provider):
             stop = getattr(provider, "shutdown", None)
             if callable(stop):
                 try:
                     stop()
-                except Exception as exc:  # noqa: BLE001
+                except Exception as exc:
                     report_internal_error("telemetry.shutdown", exc, reraise=False)
         summary = _drop_summary(STATS.snapshot())
         if summary:
@@ -182,7 +181,8 @@ def _drop_summary(snap: Mapping[str, Any]) -> str | None:
     try:
         from mcp_llm_trace._internal.shutdown import summarize_drops
 
-        return summarize_drops(dict(snap))
+        summary: str | None = summarize_drops(dict(snap))
+        return summary
     except ImportError:
         dropped = {k: v for k, v in snap.get("dropped", {}).items() if v}
         if not dropped:
@@ -241,8 +241,15 @@ def _build(cfg: TelemetryConfig, extra_transforms: list[SpanTransform]) -> Telem
     if not cfg.enabled:
         runtime.HOLDER.current = runtime.Runtime()
         runtime.HOLDER.explicit = True
-        return Telemetry(cfg, trace.NoOpTracerProvider(), NoOpMeterProvider(), None, None,
-                         MetricsCollector(), owns_provider=False)
+        return Telemetry(
+            cfg,
+            trace.NoOpTracerProvider(),
+            NoOpMeterProvider(),
+            None,
+            None,
+            MetricsCollector(),
+            owns_provider=False,
+        )
 
     from mcp_llm_trace._internal.providers import (
         build_logging,
@@ -331,8 +338,15 @@ def _build(cfg: TelemetryConfig, extra_transforms: list[SpanTransform]) -> Telem
     runtime.HOLDER.current = runtime.Runtime(tracer, cfg, metrics)
     runtime.HOLDER.explicit = True
     tel = Telemetry(
-        cfg, provider, meter_provider, logger_provider, processor, metrics,
-        owns_provider=owns, memory_exporter=memory_exporter, cleanups=cleanups,
+        cfg,
+        provider,
+        meter_provider,
+        logger_provider,
+        processor,
+        metrics,
+        owns_provider=owns,
+        memory_exporter=memory_exporter,
+        cleanups=cleanups,
     )
     if not owns and processor is not None:
         # Detach our processor from the foreign provider at shutdown.

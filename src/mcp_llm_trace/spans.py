@@ -14,7 +14,7 @@ Example::
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind
@@ -32,12 +32,35 @@ from mcp_llm_trace._internal.messages import to_json
 from mcp_llm_trace._internal.provider_names import provider_names
 from mcp_llm_trace._internal.runtime import Runtime, active
 
+H = TypeVar("H", bound=SpanHandle)
+
 __all__ = [
-    "add_event", "agent_span", "batch_span", "cache_span", "chain_span", "create_span",
-    "db_span", "embedding_span", "federation_forward", "guardrail_span", "llm_span",
-    "mcp_prompt_get", "mcp_resource_read", "mcp_tool_call", "plugin_span", "prompt_span",
-    "record_cache", "record_exception", "record_plugin", "record_retry", "reranker_span",
-    "retriever_span", "set_attribute", "set_attributes", "tool_span", "vector_search_span",
+    "add_event",
+    "agent_span",
+    "batch_span",
+    "cache_span",
+    "chain_span",
+    "create_span",
+    "db_span",
+    "embedding_span",
+    "federation_forward",
+    "guardrail_span",
+    "llm_span",
+    "mcp_prompt_get",
+    "mcp_resource_read",
+    "mcp_tool_call",
+    "plugin_span",
+    "prompt_span",
+    "record_cache",
+    "record_exception",
+    "record_plugin",
+    "record_retry",
+    "reranker_span",
+    "retriever_span",
+    "set_attribute",
+    "set_attributes",
+    "tool_span",
+    "vector_search_span",
 ]
 
 
@@ -55,7 +78,7 @@ def _extra(a: dict[str, AttributeValue], attributes: Mapping[str, Any] | None) -
         a.update(coerce(attributes))
 
 
-def _decorable(h: SpanHandle, maker: Any, args: tuple[Any, ...], kw: dict[str, Any]) -> Any:
+def _decorable(h: H, maker: Any, args: tuple[Any, ...], kw: dict[str, Any]) -> H:
     h._decorator_args = (maker, args, kw)
     return h
 
@@ -77,8 +100,12 @@ def create_span(
         a[sc.SPAN_KIND] = openinference_kind
     _extra(a, attributes)
     h = SpanHandle(rt, name, a, kind=kind)
-    return _decorable(h, create_span, (name,), {"attributes": attributes, "kind": kind,
-                                                 "openinference_kind": openinference_kind})
+    return _decorable(
+        h,
+        create_span,
+        (name,),
+        {"attributes": attributes, "kind": kind, "openinference_kind": openinference_kind},
+    )
 
 
 def llm_span(
@@ -116,9 +143,18 @@ def llm_span(
     _extra(a, attributes)
     span_name = name or (f"{operation} {model}" if model else operation)
     h = LLMSpanHandle(rt, span_name, a, kind=SpanKind.CLIENT, family="llm", metric="genai")
-    return _decorable(h, llm_span, (model,), {"provider": provider, "operation": operation,
-                                              "name": name, "attributes": attributes,
-                                              "stream": stream})
+    return _decorable(
+        h,
+        llm_span,
+        (model,),
+        {
+            "provider": provider,
+            "operation": operation,
+            "name": name,
+            "attributes": attributes,
+            "stream": stream,
+        },
+    )
 
 
 def tool_span(
@@ -151,9 +187,12 @@ def tool_span(
     h = SpanHandle(rt, f"execute_tool {tool_name}", a, family="tool", metric="tool")
     if arguments is not None:
         _tool_arguments(h, arguments)
-    return _decorable(h, tool_span, (tool_name,), {"description": description,
-                                                   "tool_type": tool_type,
-                                                   "attributes": attributes})
+    return _decorable(
+        h,
+        tool_span,
+        (tool_name,),
+        {"description": description, "tool_type": tool_type, "attributes": attributes},
+    )
 
 
 def _tool_arguments(h: SpanHandle, arguments: Any) -> None:
@@ -195,8 +234,12 @@ def prompt_span(
         if variables:
             a[sc.LLM_PROMPT_TEMPLATE_VARIABLES] = to_json(dict(variables))
     _extra(a, attributes)
-    return _decorable(h, prompt_span, (name,), {"template": template, "version": version,
-                                                "attributes": attributes})
+    return _decorable(
+        h,
+        prompt_span,
+        (name,),
+        {"template": template, "version": version, "attributes": attributes},
+    )
 
 
 def retriever_span(
@@ -215,8 +258,13 @@ def retriever_span(
         a[sc.GEN_AI_DATA_SOURCE_ID] = data_source
     if top_k is not None:
         a[sc.VECTOR_TOP_K] = top_k
-    h = DocumentsHandle(rt, f"retrieval {data_source}" if data_source else "retrieval", a,
-                        family="retriever", metric="genai")
+    h = DocumentsHandle(
+        rt,
+        f"retrieval {data_source}" if data_source else "retrieval",
+        a,
+        family="retriever",
+        metric="genai",
+    )
     if query is not None:
         a[sc.CONTENT_INPUT_LENGTH] = len(query)
         if h._captures(False):
@@ -224,8 +272,12 @@ def retriever_span(
             if rt.genai:
                 a[sc.GEN_AI_RETRIEVAL_QUERY_TEXT] = query
     _extra(a, attributes)
-    return _decorable(h, retriever_span, (), {"data_source": data_source, "top_k": top_k,
-                                              "attributes": attributes})
+    return _decorable(
+        h,
+        retriever_span,
+        (),
+        {"data_source": data_source, "top_k": top_k, "attributes": attributes},
+    )
 
 
 def embedding_span(
@@ -250,13 +302,18 @@ def embedding_span(
         a[sc.GEN_AI_PROVIDER_NAME] = names.genai
         if rt.openinference:
             a[sc.LLM_PROVIDER] = names.openinference
-    h = EmbeddingHandle(rt, f"embeddings {model}" if model else "embeddings", a,
-                        kind=SpanKind.CLIENT, family="embedding", metric="genai")
+    h = EmbeddingHandle(
+        rt,
+        f"embeddings {model}" if model else "embeddings",
+        a,
+        kind=SpanKind.CLIENT,
+        family="embedding",
+        metric="genai",
+    )
     if texts is not None:
         a.update(texts_attributes(texts, capture=h._captures(False) and rt.openinference))
     _extra(a, attributes)
-    return _decorable(h, embedding_span, (model,), {"provider": provider,
-                                                    "attributes": attributes})
+    return _decorable(h, embedding_span, (model,), {"provider": provider, "attributes": attributes})
 
 
 def vector_search_span(
@@ -278,16 +335,20 @@ def vector_search_span(
         a[sc.DB_SYSTEM] = db_system
     if top_k is not None:
         a[sc.VECTOR_TOP_K] = top_k
-    h = DocumentsHandle(rt, f"search {collection}", a, kind=SpanKind.CLIENT,
-                        family="retriever", metric="db")
+    h = DocumentsHandle(
+        rt, f"search {collection}", a, kind=SpanKind.CLIENT, family="retriever", metric="db"
+    )
     if query is not None:
         a[sc.CONTENT_INPUT_LENGTH] = len(query)
         if h._captures(False):
             a[sc.INPUT_VALUE] = query
     _extra(a, attributes)
-    return _decorable(h, vector_search_span, (collection,), {"top_k": top_k,
-                                                             "db_system": db_system,
-                                                             "attributes": attributes})
+    return _decorable(
+        h,
+        vector_search_span,
+        (collection,),
+        {"top_k": top_k, "db_system": db_system, "attributes": attributes},
+    )
 
 
 def reranker_span(
@@ -337,8 +398,13 @@ def guardrail_span(name: str, *, attributes: Mapping[str, Any] | None = None) ->
     return _simple(f"guardrail {name}", sc.KIND_GUARDRAIL, attributes, guardrail_span, name)
 
 
-def _simple(name: str, oi_kind: str, attributes: Mapping[str, Any] | None, maker: Any,
-            original: str | None = None) -> SpanHandle:
+def _simple(
+    name: str,
+    oi_kind: str,
+    attributes: Mapping[str, Any] | None,
+    maker: Any,
+    original: str | None = None,
+) -> SpanHandle:
     rt = active()
     if rt.tracer is None:
         return NOOP

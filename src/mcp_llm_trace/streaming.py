@@ -44,7 +44,10 @@ def _note(span: SpanHandle, chunk: Any) -> None:
     usage = _usage_of(chunk)
     set_usage = getattr(span, "set_usage", None)
     if usage is not None and callable(set_usage):
-        get = usage.get if isinstance(usage, dict) else lambda k: getattr(usage, k, None)
+
+        def get(key: str) -> Any:
+            return usage.get(key) if isinstance(usage, dict) else getattr(usage, key, None)
+
         inp = get("prompt_tokens") or get("input_tokens")
         out = get("completion_tokens") or get("output_tokens")
         if inp is not None or out is not None:

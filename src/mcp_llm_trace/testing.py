@@ -24,7 +24,7 @@ import pytest
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-__all__ = ["CapturedSpans", "captured_spans", "capture_spans"]
+__all__ = ["CapturedSpans", "capture_spans", "captured_spans"]
 
 
 class CapturedSpans:
@@ -62,8 +62,11 @@ class CapturedSpans:
 
     def by_kind(self, openinference_kind: str) -> list[ReadableSpan]:
         """Spans with ``openinference.span.kind`` equal to ``openinference_kind``."""
-        return [s for s in self.spans
-                if (s.attributes or {}).get("openinference.span.kind") == openinference_kind]
+        return [
+            s
+            for s in self.spans
+            if (s.attributes or {}).get("openinference.span.kind") == openinference_kind
+        ]
 
     def attributes_of(self, name: str) -> Mapping[str, Any]:
         """Attributes of the single span called ``name``."""

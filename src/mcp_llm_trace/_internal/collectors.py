@@ -52,9 +52,12 @@ def install_collectors(cfg: TelemetryConfig, meter_provider: Any) -> None:
     def uptime(_: CallbackOptions) -> Iterable[Observation]:
         return [Observation(time.monotonic() - start)]
 
-    meter.create_observable_counter("process.cpu.time", [cpu], unit="s",
-                                    description="Process CPU time")
-    meter.create_observable_up_down_counter("process.memory.usage", [memory], unit="By",
-                                            description="Resident memory")
-    meter.create_observable_gauge("process.uptime", [uptime], unit="s",
-                                  description="Seconds since telemetry start")
+    meter.create_observable_counter(
+        "process.cpu.time", [cpu], unit="s", description="Process CPU time"
+    )
+    meter.create_observable_up_down_counter(
+        "process.memory.usage", [memory], unit="By", description="Resident memory"
+    )
+    meter.create_observable_gauge(
+        "process.uptime", [uptime], unit="s", description="Seconds since telemetry start"
+    )

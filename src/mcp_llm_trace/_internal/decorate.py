@@ -16,8 +16,9 @@ if TYPE_CHECKING:
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _wrap(func: F, make: Callable[[tuple[Any, ...], dict[str, Any]], SpanHandle],
-          *, capture_io: bool) -> F:
+def _wrap(
+    func: F, make: Callable[[tuple[Any, ...], dict[str, Any]], SpanHandle], *, capture_io: bool
+) -> F:
     """Wrap ``func`` so every call runs inside ``make(args, kwargs)``; picks the right
     wrapper for coroutine functions, async generators, generators and plain functions."""
     from mcp_llm_trace._internal.handle import signature_binder
@@ -25,14 +26,14 @@ def _wrap(func: F, make: Callable[[tuple[Any, ...], dict[str, Any]], SpanHandle]
     binder = signature_binder(func) if capture_io else None
 
     def start(args: tuple[Any, ...], kwargs: dict[str, Any]) -> SpanHandle:
-        h = make(args, kwargs)
-        return h
+        return make(args, kwargs)
 
     def note_input(h: SpanHandle, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
         if binder is not None and h.is_recording:
             h.set_input(binder(*args, **kwargs))
 
     if inspect.iscoroutinefunction(func):
+
         @functools.wraps(func)
         async def acall(*args: Any, **kwargs: Any) -> Any:
             async with start(args, kwargs) as h:
@@ -41,9 +42,11 @@ def _wrap(func: F, make: Callable[[tuple[Any, ...], dict[str, Any]], SpanHandle]
                 if capture_io and h.is_recording:
                     h.set_output(result)
                 return result
+
         return cast(F, acall)
 
     if inspect.isasyncgenfunction(func):
+
         @functools.wraps(func)
         async def agen(*args: Any, **kwargs: Any) -> AsyncIterator[Any]:
             async with start(args, kwargs) as h:
@@ -51,14 +54,17 @@ def _wrap(func: F, make: Callable[[tuple[Any, ...], dict[str, Any]], SpanHandle]
                 async for item in func(*args, **kwargs):
                     h.add_chunk(item)
                     yield item
+
         return cast(F, agen)
 
     if inspect.isgeneratorfunction(func):
+
         @functools.wraps(func)
         def gen(*args: Any, **kwargs: Any) -> Iterator[Any]:
             with start(args, kwargs) as h:
                 note_input(h, args, kwargs)
                 yield from _chunks(h, func(*args, **kwargs))
+
         return cast(F, gen)
 
     @functools.wraps(func)
@@ -69,6 +75,7 @@ def _wrap(func: F, make: Callable[[tuple[Any, ...], dict[str, Any]], SpanHandle]
             if capture_io and h.is_recording:
                 h.set_output(result)
             return result
+
     return cast(F, call)
 
 
@@ -109,8 +116,11 @@ def trace_operation(
     def deco(func: F) -> F:
         span_name = name or func.__qualname__
         attrs = dict(attributes or {})
-        return _wrap(func, lambda a, k: create_span(span_name, attributes=attrs, kind=kind),
-                     capture_io=capture_io)
+        return _wrap(
+            func,
+            lambda a, k: create_span(span_name, attributes=attrs, kind=kind),
+            capture_io=capture_io,
+        )
 
     return deco
 

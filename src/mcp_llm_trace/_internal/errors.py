@@ -69,7 +69,7 @@ def report_internal_error(kind: str, exc: BaseException, *, reraise: bool = True
             _last_logged["err:" + kind] = now
     if should_log:
         logger.warning(
-            "mcp-llm-trace internal error in %s (suppressed; further ones logged once a minute): %r",
+            "mcp-llm-trace internal error in %s (suppressed; logged once a minute): %r",
             kind,
             exc,
             exc_info=exc if logger.isEnabledFor(logging.DEBUG) else None,

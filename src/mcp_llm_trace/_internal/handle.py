@@ -19,6 +19,7 @@ from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 from opentelemetry.util.types import AttributeValue
+from typing_extensions import Self
 
 from mcp_llm_trace import semconv as sc
 from mcp_llm_trace._internal import messages as msg
@@ -28,12 +29,24 @@ from mcp_llm_trace._internal.runtime import Runtime
 F = TypeVar("F", bound=Callable[..., Any])
 
 #: The categories of content a handle may capture (CaptureConfig field names).
-INPUT_CATEGORY = {"llm": "prompts", "tool": "tool_io", "retriever": "prompts",
-                  "embedding": "prompts", "reranker": "prompts", "prompt": "prompts",
-                  "generic": "tool_io"}
-OUTPUT_CATEGORY = {"llm": "completions", "tool": "tool_io", "retriever": "documents",
-                   "embedding": "completions", "reranker": "documents",
-                   "prompt": "prompts", "generic": "tool_io"}
+INPUT_CATEGORY = {
+    "llm": "prompts",
+    "tool": "tool_io",
+    "retriever": "prompts",
+    "embedding": "prompts",
+    "reranker": "prompts",
+    "prompt": "prompts",
+    "generic": "tool_io",
+}
+OUTPUT_CATEGORY = {
+    "llm": "completions",
+    "tool": "tool_io",
+    "retriever": "documents",
+    "embedding": "completions",
+    "reranker": "documents",
+    "prompt": "prompts",
+    "generic": "tool_io",
+}
 
 
 def coerce(attrs: Mapping[str, Any]) -> dict[str, AttributeValue]:
@@ -51,9 +64,22 @@ class SpanHandle:
     """
 
     __slots__ = (
-        "_attrs", "_chunk_parts", "_chunks", "_decorator_args", "_family", "_first_chunk_ns",
-        "_kind", "_metric", "_name", "_output_set", "_pending", "_rt", "_start_ns", "_token",
-        "_usage_set", "span",
+        "_attrs",
+        "_chunk_parts",
+        "_chunks",
+        "_decorator_args",
+        "_family",
+        "_first_chunk_ns",
+        "_kind",
+        "_metric",
+        "_name",
+        "_output_set",
+        "_pending",
+        "_rt",
+        "_start_ns",
+        "_token",
+        "_usage_set",
+        "span",
     )
 
     def __init__(
@@ -84,7 +110,7 @@ class SpanHandle:
         self.span: trace.Span = trace.INVALID_SPAN
 
     # ------------------------------------------------------------------ lifecycle
-    def __enter__(self) -> SpanHandle:
+    def __enter__(self) -> Self:
         try:
             tracer = self._rt.tracer
             assert tracer is not None
@@ -92,7 +118,7 @@ class SpanHandle:
             span = tracer.start_span(self._name, kind=self._kind, attributes=self._attrs)
             self.span = span
             self._token = otel_context.attach(trace.set_span_in_context(span))
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             report_internal_error("span.start", exc)
         return self
 
@@ -110,22 +136,22 @@ class SpanHandle:
                 self._finish()
                 if self._pending:
                     span.set_attributes(self._pending)
-        except Exception as err:  # noqa: BLE001
+        except Exception as err:
             report_internal_error("span.end", err)
         finally:
             if self._token is not None:
                 try:
                     otel_context.detach(self._token)  # type: ignore[arg-type]
-                except Exception as err:  # noqa: BLE001
+                except Exception as err:
                     report_internal_error("span.detach", err)
                 self._token = None
             span.end()
         try:
             self._record_metrics(exc)
-        except Exception as err:  # noqa: BLE001
+        except Exception as err:
             report_internal_error("span.metrics", err)
 
-    async def __aenter__(self) -> SpanHandle:
+    async def __aenter__(self) -> Self:
         return self.__enter__()
 
     async def __aexit__(
@@ -174,7 +200,7 @@ class SpanHandle:
         """Set one attribute (coerced to a valid OTel value)."""
         try:
             self._pending.update(coerce({key: value}))
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             report_internal_error("span.set_attribute", exc)
         return self
 
@@ -182,7 +208,7 @@ class SpanHandle:
         """Set several attributes (coerced)."""
         try:
             self._pending.update(coerce(attributes))
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             report_internal_error("span.set_attributes", exc)
         return self
 
@@ -190,7 +216,7 @@ class SpanHandle:
         """Add a timestamped event."""
         try:
             self.span.add_event(name, coerce(attributes) if attributes else None)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             report_internal_error("span.add_event", exc)
         return self
 
@@ -201,7 +227,7 @@ class SpanHandle:
                 self._fail(exc)
             else:
                 self.span.record_exception(exc)
-        except Exception as err:  # noqa: BLE001
+        except Exception as err:
             report_internal_error("span.record_exception", err)
         return self
 
@@ -223,7 +249,7 @@ class SpanHandle:
                 self._pending[sc.INPUT_MIME_TYPE] = (
                     sc.MIME_TEXT if isinstance(value, str) else sc.MIME_JSON
                 )
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             report_internal_error("span.set_input", exc)
         return self
 
@@ -240,7 +266,7 @@ class SpanHandle:
                 self._pending[sc.OUTPUT_MIME_TYPE] = (
                     sc.MIME_TEXT if isinstance(value, str) else sc.MIME_JSON
                 )
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             report_internal_error("span.set_output", exc)
         return self
 
@@ -258,7 +284,7 @@ class SpanHandle:
             text = chunk if isinstance(chunk, str) else _chunk_text(chunk)
             if text and self._chunk_parts is not None:
                 self._chunk_parts.append(text)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             report_internal_error("span.add_chunk", exc)
         return self
 
@@ -280,8 +306,11 @@ def _chunk_text(chunk: Any) -> str:
         first = choices[0]
         delta = first.get("delta") if isinstance(first, Mapping) else getattr(first, "delta", None)
         if delta is not None:
-            content = delta.get("content") if isinstance(delta, Mapping) else getattr(
-                delta, "content", None)
+            content = (
+                delta.get("content")
+                if isinstance(delta, Mapping)
+                else getattr(delta, "content", None)
+            )
             return content or ""
     delta = getattr(chunk, "delta", None)
     if delta is not None:

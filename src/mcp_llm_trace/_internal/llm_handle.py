@@ -45,7 +45,7 @@ class LLMSpanHandle(SpanHandle):
                     p[sc.INPUT_MIME_TYPE] = sc.MIME_JSON
             if rt.genai and capture:
                 p[sc.GEN_AI_INPUT_MESSAGES] = msg.genai_messages_json(messages)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             report_internal_error("span.set_input", exc)
         return self
 
@@ -77,7 +77,7 @@ class LLMSpanHandle(SpanHandle):
                 p[sc.GEN_AI_OUTPUT_MESSAGES] = msg.genai_messages_json(
                     messages, finish_reason=finish_reason or "stop"
                 )
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             report_internal_error("span.set_output", exc)
         return self
 
@@ -107,14 +107,18 @@ class LLMSpanHandle(SpanHandle):
             rt = self._rt
             self._pending.update(
                 msg.usage_attributes(
-                    input_tokens=input_tokens, output_tokens=output_tokens,
-                    cache_read_tokens=cache_read_tokens, cache_write_tokens=cache_write_tokens,
-                    reasoning_tokens=reasoning_tokens, total_tokens=total_tokens,
-                    openinference=rt.openinference, genai=rt.genai,
+                    input_tokens=input_tokens,
+                    output_tokens=output_tokens,
+                    cache_read_tokens=cache_read_tokens,
+                    cache_write_tokens=cache_write_tokens,
+                    reasoning_tokens=reasoning_tokens,
+                    total_tokens=total_tokens,
+                    openinference=rt.openinference,
+                    genai=rt.genai,
                 )
             )
             self._pending[sc.USAGE_SOURCE] = "provider"
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             report_internal_error("span.set_usage", exc)
         return self
 
@@ -122,9 +126,10 @@ class LLMSpanHandle(SpanHandle):
         """Request parameters (temperature, max_tokens, …)."""
         try:
             rt = self._rt
-            self._pending.update(msg.invocation_attributes(
-                params, openinference=rt.openinference, genai=rt.genai))
-        except Exception as exc:  # noqa: BLE001
+            self._pending.update(
+                msg.invocation_attributes(params, openinference=rt.openinference, genai=rt.genai)
+            )
+        except Exception as exc:
             report_internal_error("span.set_invocation_parameters", exc)
         return self
 
@@ -185,14 +190,18 @@ class DocumentsHandle(SpanHandle):
             p = self._pending
             p[sc.DOCUMENT_COUNT] = len(docs)
             rt = self._rt
-            key = (sc.document_key if self._family != "reranker"
-                   else lambda i, f: f"{sc.RERANKER_OUTPUT_DOCUMENTS}.{i}.document.{f}")
+            key = (
+                sc.document_key
+                if self._family != "reranker"
+                else lambda i, f: f"{sc.RERANKER_OUTPUT_DOCUMENTS}.{i}.document.{f}"
+            )
             if rt.openinference:
                 p.update(msg.document_attributes(docs, with_content=capture, key=key))
             if rt.genai:
                 p[sc.GEN_AI_RETRIEVAL_DOCUMENTS] = msg.genai_documents_json(
-                    docs, with_content=capture)
-        except Exception as exc:  # noqa: BLE001
+                    docs, with_content=capture
+                )
+        except Exception as exc:
             report_internal_error("span.set_documents", exc)
         return self
 
@@ -200,9 +209,13 @@ class DocumentsHandle(SpanHandle):
         """Reranker input documents."""
         if not self.span.is_recording():
             return self
-        self._pending.update(msg.document_attributes(
-            list(documents), with_content=self._captures(False),
-            key=lambda i, f: f"{sc.RERANKER_INPUT_DOCUMENTS}.{i}.document.{f}"))
+        self._pending.update(
+            msg.document_attributes(
+                list(documents),
+                with_content=self._captures(False),
+                key=lambda i, f: f"{sc.RERANKER_INPUT_DOCUMENTS}.{i}.document.{f}",
+            )
+        )
         return self
 
 
@@ -222,7 +235,7 @@ class EmbeddingHandle(SpanHandle):
             if cap is not None and cap.embeddings_vectors and self._rt.openinference:
                 for i, v in enumerate(vectors):
                     p[f"{sc.EMBEDDING_EMBEDDINGS}.{i}.embedding.vector"] = [float(x) for x in v]
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             report_internal_error("span.set_embeddings", exc)
         return self
 
@@ -230,9 +243,14 @@ class EmbeddingHandle(SpanHandle):
         """Tokens billed for the embedding request."""
         self._usage_set = True
         rt = self._rt
-        self._pending.update(msg.usage_attributes(
-            input_tokens=input_tokens, output_tokens=0, openinference=rt.openinference,
-            genai=rt.genai))
+        self._pending.update(
+            msg.usage_attributes(
+                input_tokens=input_tokens,
+                output_tokens=0,
+                openinference=rt.openinference,
+                genai=rt.genai,
+            )
+        )
         return self
 
 

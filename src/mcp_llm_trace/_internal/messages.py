@@ -6,6 +6,7 @@ to test without a tracer (the OpenInference style). Nothing here touches OTel st
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -121,9 +122,7 @@ def openinference_messages(
     return attrs
 
 
-def genai_messages_json(
-    messages: Sequence[Message], *, finish_reason: str | None = None
-) -> str:
+def genai_messages_json(messages: Sequence[Message], *, finish_reason: str | None = None) -> str:
     """``gen_ai.input.messages``/``gen_ai.output.messages`` JSON (parts format)."""
     out = []
     for m in messages:
@@ -133,17 +132,24 @@ def genai_messages_json(
         for call in m.get("tool_calls") or ():
             args = call.get("arguments")
             if isinstance(args, str):
-                try:
+                with contextlib.suppress(ValueError):
                     args = json.loads(args)
-                except ValueError:
-                    pass
             parts.append(
-                {"type": "tool_call", "id": call.get("id"), "name": call.get("name"),
-                 "arguments": args}
+                {
+                    "type": "tool_call",
+                    "id": call.get("id"),
+                    "name": call.get("name"),
+                    "arguments": args,
+                }
             )
         if m.get("tool_call_id"):
-            parts = [{"type": "tool_call_response", "id": m["tool_call_id"],
-                      "response": m.get("content", "")}]
+            parts = [
+                {
+                    "type": "tool_call_response",
+                    "id": m["tool_call_id"],
+                    "response": m.get("content", ""),
+                }
+            ]
         entry: dict[str, Any] = {"role": m["role"], "parts": parts}
         if finish_reason is not None:
             entry["finish_reason"] = finish_reason

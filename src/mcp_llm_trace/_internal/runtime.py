@@ -60,14 +60,10 @@ def active() -> Runtime:
     if rt.tracer is not None or HOLDER.explicit:
         return rt
     provider = trace.get_tracer_provider()
-    if isinstance(provider, trace.ProxyTracerProvider) or isinstance(
-        provider, trace.NoOpTracerProvider
-    ):
+    if isinstance(provider, (trace.ProxyTracerProvider, trace.NoOpTracerProvider)):
         return rt
     from mcp_llm_trace._version import __version__
     from mcp_llm_trace.config import TelemetryConfig
 
-    HOLDER.current = Runtime(
-        provider.get_tracer("mcp_llm_trace", __version__), TelemetryConfig()
-    )
+    HOLDER.current = Runtime(provider.get_tracer("mcp_llm_trace", __version__), TelemetryConfig())
     return HOLDER.current

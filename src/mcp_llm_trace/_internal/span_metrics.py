@@ -13,8 +13,14 @@ if TYPE_CHECKING:
     from mcp_llm_trace._internal.handle import SpanHandle
 
 _DIMENSION_KEYS = (
-    sc.GEN_AI_OPERATION_NAME, sc.GEN_AI_PROVIDER_NAME, sc.GEN_AI_REQUEST_MODEL,
-    sc.GEN_AI_TOOL_NAME, sc.MCP_METHOD_NAME, sc.TENANT_ID, sc.USER_ID, sc.DB_SYSTEM,
+    sc.GEN_AI_OPERATION_NAME,
+    sc.GEN_AI_PROVIDER_NAME,
+    sc.GEN_AI_REQUEST_MODEL,
+    sc.GEN_AI_TOOL_NAME,
+    sc.MCP_METHOD_NAME,
+    sc.TENANT_ID,
+    sc.USER_ID,
+    sc.DB_SYSTEM,
 )
 
 
@@ -45,16 +51,18 @@ def record_span_metrics(handle: SpanHandle, exc: BaseException | None) -> None:
             mc.record(th, usage[0], {**attrs, sc.GEN_AI_TOKEN_TYPE: "input"})
             mc.record(th, usage[1], {**attrs, sc.GEN_AI_TOKEN_TYPE: "output"})
         if handle._first_chunk_ns:
-            mc.record(mc.instrument("ttfc"), (handle._first_chunk_ns - handle._start_ns) / 1e9,
-                      attrs)
+            mc.record(
+                mc.instrument("ttfc"), (handle._first_chunk_ns - handle._start_ns) / 1e9, attrs
+            )
         mc.add(mc.instrument("requests"), 1, attrs)
     elif kind in ("mcp_server", "mcp_client"):
         mc.record(mc.instrument(kind), duration, attrs)
         mc.add(mc.instrument("requests"), 1, attrs)
     elif kind == "db":
         cfg = rt.config
-        if cfg is not None and any(c.name == "database" and c.enabled
-                                   for c in cfg.metrics.collectors):
+        if cfg is not None and any(
+            c.name == "database" and c.enabled for c in cfg.metrics.collectors
+        ):
             mc.record(mc.instrument("db_duration"), duration, attrs)
     if kind == "tool" or (kind == "mcp_server" and sc.GEN_AI_TOOL_NAME in attrs):
         mc.add(mc.instrument("tool_calls"), 1, attrs)

@@ -16,6 +16,7 @@ import random
 import subprocess
 import sys
 import time
+from collections.abc import MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -30,23 +31,32 @@ class PeerGateway:
     def __init__(self, env: dict[str, str]) -> None:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "mcp_llm_trace.demo.peer"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env=env,
         )
         self.final: dict[str, Any] = {}
 
-    def forward(self, carrier: dict[str, str], tool: str, args: dict[str, Any]) -> dict[str, Any]:
+    def forward(
+        self, carrier: MutableMapping[str, str], tool: str, args: dict[str, Any]
+    ) -> dict[str, Any]:
         """Send one call and wait for its reply."""
-        assert self.proc.stdin is not None and self.proc.stdout is not None
-        self.proc.stdin.write(json.dumps({"carrier": carrier, "tool": tool, "args": args}) + "\n")
-        self.proc.stdin.flush()
-        reply: dict[str, Any] = json.loads(self.proc.stdout.readline() or "{}")
+        stdin, stdout = self.proc.stdin, self.proc.stdout
+        assert stdin is not None
+        assert stdout is not None
+        stdin.write(json.dumps({"carrier": dict(carrier), "tool": tool, "args": args}) + "\n")
+        stdin.flush()
+        reply: dict[str, Any] = json.loads(stdout.readline() or "{}")
         return reply
 
     def close(self) -> None:
         """Close stdin, collect the peer's final stats."""
-        assert self.proc.stdin is not None and self.proc.stdout is not None
-        self.proc.stdin.close()
-        for line in self.proc.stdout:
+        stdin, stdout = self.proc.stdin, self.proc.stdout
+        assert stdin is not None
+        assert stdout is not None
+        stdin.close()
+        for line in stdout:
             data = json.loads(line)
             if "final" in data:
                 self.final = data["final"]
@@ -85,14 +95,16 @@ def run_demo(
     peer = None
     if federate:
         env = dict(os.environ)
-        env.update({
-            "OTEL_TRACES_EXPORTER": ",".join(names),
-            "MCP_LLM_TRACE_FILE_PATH": str(out_dir / "traces-peer.jsonl"),
-            "MCP_LLM_TRACE_CAPTURE_CONTENT": "true",
-            "OTEL_SANITIZE_PII": "true",
-            "OTEL_TRACES_SAMPLER": "always_on",
-            "OTEL_SERVICE_NAME": "mcp-gateway-2",
-        })
+        env.update(
+            {
+                "OTEL_TRACES_EXPORTER": ",".join(names),
+                "MCP_LLM_TRACE_FILE_PATH": str(out_dir / "traces-peer.jsonl"),
+                "MCP_LLM_TRACE_CAPTURE_CONTENT": "true",
+                "OTEL_SANITIZE_PII": "true",
+                "OTEL_TRACES_SAMPLER": "always_on",
+                "OTEL_SERVICE_NAME": "mcp-gateway-2",
+            }
+        )
         peer = PeerGateway(env)
     rng = random.Random(seed)
     llm = StubLLM(rng)
@@ -114,8 +126,9 @@ def run_demo(
     finished = list(tel.memory_exporter.get_finished_spans())
     stats = tel.stats()
     tel.shutdown()
-    print_summary(finished, stats, peer.final if peer else None, elapsed,
-                  out_dir if "file" in names else None)
+    print_summary(
+        finished, stats, peer.final if peer else None, elapsed, out_dir if "file" in names else None
+    )
     return 0
 
 

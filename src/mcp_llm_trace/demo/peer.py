@@ -23,10 +23,15 @@ def main() -> int:
             continue
         req = json.loads(line)
         ctx = mlt.extract_context(req.get("carrier") or {})
-        with mlt.use_context(ctx), mlt.mcp_tool_call(
-            req.get("tool", "kb_lookup"), arguments=req.get("args"), side="server",
-            attributes={"peer.service": "mcp-gateway-1", "rpc.method": "tools/call"},
-        ) as span:
+        with (
+            mlt.use_context(ctx),
+            mlt.mcp_tool_call(
+                req.get("tool", "kb_lookup"),
+                arguments=req.get("args"),
+                side="server",
+                attributes={"peer.service": "mcp-gateway-1", "rpc.method": "tools/call"},
+            ) as span,
+        ):
             with mlt.db_span("SELECT", db_system="sqlite", collection="kb"):
                 time.sleep(0.001)
             span.set_output({"hits": 2})

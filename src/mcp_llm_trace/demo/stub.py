@@ -44,16 +44,18 @@ PII_PROMPTS = [
 
 DOCS = [
     {"id": f"doc-{i}", "content": text}
-    for i, text in enumerate([
-        "Certificates are rotated with `gatewayctl certs rotate`; restart is not needed.",
-        "Federation forwards tools/call to a peer gateway and propagates traceparent.",
-        "The payments outage was caused by an expired upstream token; MTTR 42 minutes.",
-        "Release 1.4 adds OpenTelemetry tracing, rate-limited sampling and a disk spool.",
-        "GitHub tools: github_search, github_issue_read; both need the repo:read scope.",
-        "Plugins run in order: RateLimiter, PIIFilter, Cache; each can short-circuit.",
-        "Prompt templates are compiled once and cached by (name, version).",
-        "The vector store is Qdrant with 1,536-dimension embeddings per chunk.",
-    ])
+    for i, text in enumerate(
+        [
+            "Certificates are rotated with `gatewayctl certs rotate`; restart is not needed.",
+            "Federation forwards tools/call to a peer gateway and propagates traceparent.",
+            "The payments outage was caused by an expired upstream token; MTTR 42 minutes.",
+            "Release 1.4 adds OpenTelemetry tracing, rate-limited sampling and a disk spool.",
+            "GitHub tools: github_search, github_issue_read; both need the repo:read scope.",
+            "Plugins run in order: RateLimiter, PIIFilter, Cache; each can short-circuit.",
+            "Prompt templates are compiled once and cached by (name, version).",
+            "The vector store is Qdrant with 1,536-dimension embeddings per chunk.",
+        ]
+    )
 ]
 
 
@@ -74,7 +76,7 @@ class StubLLM:
         words = text.split(" ")
         for i in range(0, len(words), chunk_words):
             time.sleep(0.0005)
-            yield " ".join(words[i:i + chunk_words]) + " "
+            yield " ".join(words[i : i + chunk_words]) + " "
 
 
 def embed(text: str, dims: int = 8) -> list[float]:

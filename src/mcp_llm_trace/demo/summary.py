@@ -45,14 +45,24 @@ def summarize(spans: Sequence[ReadableSpan]) -> dict[str, Any]:
             cost_tenant[str(a.get(sc.TENANT_ID, "-"))] += value
             cost_model[model] += value
     return {
-        "spans": len(spans), "kinds": dict(kinds), "tokens": dict(tokens),
-        "cost_by_tenant": dict(cost_tenant), "cost_by_model": dict(cost_model),
-        "unpriced_models": sorted(unpriced), "errors": dict(errors), "redactions": redactions,
+        "spans": len(spans),
+        "kinds": dict(kinds),
+        "tokens": dict(tokens),
+        "cost_by_tenant": dict(cost_tenant),
+        "cost_by_model": dict(cost_model),
+        "unpriced_models": sorted(unpriced),
+        "errors": dict(errors),
+        "redactions": redactions,
     }
 
 
-def print_summary(spans: Sequence[ReadableSpan], stats: Mapping[str, Any],
-                  peer: Mapping[str, Any] | None, elapsed: float, out: Path | None) -> None:
+def print_summary(
+    spans: Sequence[ReadableSpan],
+    stats: Mapping[str, Any],
+    peer: Mapping[str, Any] | None,
+    elapsed: float,
+    out: Path | None,
+) -> None:
     """Print rich tables (plain text without rich)."""
     data = summarize(spans)
     try:
@@ -62,8 +72,11 @@ def print_summary(spans: Sequence[ReadableSpan], stats: Mapping[str, Any],
         print(data)
         return
     console = Console()
-    console.print(f"[bold]mcp-llm-trace demo[/bold]: {data['spans']} spans in {elapsed:.1f} s "
-                  f"(gateway-1){' + ' + str(peer.get('exported', 0)) + ' from mcp-gateway-2' if peer else ''}")
+    peer_note = f" + {peer.get('exported', 0)} from mcp-gateway-2" if peer else ""
+    console.print(
+        f"[bold]mcp-llm-trace demo[/bold]: {data['spans']} spans in {elapsed:.1f} s "
+        f"(gateway-1){peer_note}"
+    )
     t = Table(title="Spans by OpenInference kind")
     t.add_column("kind")
     t.add_column("spans", justify="right")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from typing import Any
 
 import mcp_llm_trace as mlt
@@ -18,7 +18,7 @@ from mcp_llm_trace.demo.stub import (
     search,
 )
 
-Forward = Callable[[dict[str, str], str, dict[str, Any]], dict[str, Any]]
+Forward = Callable[[MutableMapping[str, str], str, dict[str, Any]], dict[str, Any]]
 
 
 def _work(ms: float) -> None:
@@ -49,20 +49,36 @@ def run_request(
     if rng.random() < 0.3:
         question = f"{question} {rng.choice(PII_PROMPTS)}"
     model, provider = rng.choice(MODELS)
-    with mlt.using_attributes(user_id=user, tenant_id=tenant, session_id=session,
-                              metadata={"plan": "enterprise" if tenant == "acme" else "team"},
-                              tags=["demo"]), \
-        mlt.create_span("gateway.request", openinference_kind="CHAIN", attributes={
-            "http.request.method": "POST", "url.path": "/tools/invoke",
-            "http.response.status_code": 200}) as req:
+    with (
+        mlt.using_attributes(
+            user_id=user,
+            tenant_id=tenant,
+            session_id=session,
+            metadata={"plan": "enterprise" if tenant == "acme" else "team"},
+            tags=["demo"],
+        ),
+        mlt.create_span(
+            "gateway.request",
+            openinference_kind="CHAIN",
+            attributes={
+                "http.request.method": "POST",
+                "url.path": "/tools/invoke",
+                "http.response.status_code": 200,
+            },
+        ) as req,
+    ):
         req.set_input({"question": question})
         mlt.record_plugin("RateLimiter", order=1, duration_ms=0.2)
         mlt.record_plugin("PIIFilter", order=2, duration_ms=0.4)
         with mlt.cache_span("prompt-cache"):
             mlt.record_cache("prompt-cache", hit=rng.random() < 0.4)
         _tool_call(rng, question, request_no)
-        with mlt.prompt_span("answer_with_context", template="Context: {context}\nQ: {question}",
-                             variables={"context": "…", "question": question}, version="3") as p:
+        with mlt.prompt_span(
+            "answer_with_context",
+            template="Context: {context}\nQ: {question}",
+            variables={"context": "…", "question": question},
+            version="3",
+        ) as p:
             _work(0.2)
             p.set_output(f"Context: …\nQ: {question}")
         answer = _rag(rng, llm, question, model, provider)
@@ -74,14 +90,16 @@ def run_request(
 
 
 def _tool_call(rng: random.Random, question: str, request_no: int) -> None:
-    args = {"query": question[:40], "limit": 5}
-    with mlt.mcp_tool_call("github_search", arguments=args, request_id=request_no,
-                           session_id=f"mcp-{request_no % 7}") as call:
+    query = question[:40]
+    args: dict[str, Any] = {"query": query, "limit": 5}
+    with mlt.mcp_tool_call(
+        "github_search", arguments=args, request_id=request_no, session_id=f"mcp-{request_no % 7}"
+    ) as call:
         mlt.add_event("tool.validation.completed")
         for attempt in (1, 2):
             try:
                 with mlt.tool_span("github_search", arguments=args) as tool:
-                    result = github_search(rng, args["query"], attempt)
+                    result = github_search(rng, query, attempt)
                     tool.set_output(result)
                 call.set_output(result)
                 break
@@ -92,8 +110,9 @@ def _tool_call(rng: random.Random, question: str, request_no: int) -> None:
 def _rag(rng: random.Random, llm: StubLLM, question: str, model: str, provider: str) -> str:
     with mlt.chain_span("rag-pipeline") as chain:
         chain.set_input(question)
-        with mlt.embedding_span("text-embedding-3-small", texts=[question],
-                                provider="openai") as emb:
+        with mlt.embedding_span(
+            "text-embedding-3-small", texts=[question], provider="openai"
+        ) as emb:
             vec = embed(question)
             emb.set_embeddings([vec])
             emb.set_usage(input_tokens=len(question.split()) + 4)
@@ -108,7 +127,10 @@ def _rag(rng: random.Random, llm: StubLLM, question: str, model: str, provider: 
             ret.set_documents(top)
         context = [str(d["content"]) for d in top]
         messages = [
-            {"role": "system", "content": "Answer using the context. Context: " + " ".join(context)},
+            {
+                "role": "system",
+                "content": "Answer using the context. Context: " + " ".join(context),
+            },
             {"role": "user", "content": question},
         ]
         with mlt.llm_span(model, provider=provider, stream=True) as llm_call:
@@ -120,8 +142,11 @@ def _rag(rng: random.Random, llm: StubLLM, question: str, model: str, provider: 
             if rng.random() < 0.7:  # some providers report usage on streams, some don't
                 in_tok = sum(len(m["content"]) for m in messages) // 4
                 out_tok = len(reply) // 4
-                llm_call.set_usage(input_tokens=in_tok, output_tokens=out_tok,
-                                   cache_read_tokens=in_tok // 2 if rng.random() < 0.3 else 0)
+                llm_call.set_usage(
+                    input_tokens=in_tok,
+                    output_tokens=out_tok,
+                    cache_read_tokens=in_tok // 2 if rng.random() < 0.3 else 0,
+                )
             llm_call.set_response(model=model, response_id=f"resp-{rng.randrange(10**9)}")
         chain.set_output(reply)
         return reply

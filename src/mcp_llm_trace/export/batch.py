@@ -48,8 +48,7 @@ class BatchExportProcessor(SpanProcessor):
         schedule_delay_s: float = 5.0,
         export_timeout_s: float = 30.0,
     ) -> None:
-        if max_export_batch_size > max_queue_size:
-            max_export_batch_size = max_queue_size
+        max_export_batch_size = min(max_export_batch_size, max_queue_size)
         self.exporter = exporter
         self.max_queue_size = max_queue_size
         self.max_export_batch_size = max_export_batch_size
@@ -74,9 +73,7 @@ class BatchExportProcessor(SpanProcessor):
         self._flush_requests: list[threading.Event] = []
         self._export_lock = threading.Lock()
         self._shutdown = False
-        self._worker = threading.Thread(
-            target=self._run, name="mcp-llm-trace-export", daemon=True
-        )
+        self._worker = threading.Thread(target=self._run, name="mcp-llm-trace-export", daemon=True)
         self._worker.start()
 
     # ------------------------------------------------------------------ caller thread
@@ -135,7 +132,7 @@ class BatchExportProcessor(SpanProcessor):
         with self._export_lock:
             try:
                 self.exporter.export(batch)
-            except Exception as exc:  # noqa: BLE001 — the worker must survive
+            except Exception as exc:
                 STATS.drop("export_failed", len(batch))
                 report_internal_error("export.batch", exc, reraise=False)
 
@@ -177,5 +174,5 @@ class BatchExportProcessor(SpanProcessor):
                 self.exporter.shutdown()
             finally:
                 self._export_lock.release()
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             report_internal_error("export.shutdown", exc, reraise=False)

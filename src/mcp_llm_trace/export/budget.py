@@ -20,7 +20,7 @@ _MARK = "…[trimmed]"
 
 def _priority(key: str) -> int | None:
     """Lower = trimmed first; None = never trimmed."""
-    if key.endswith(".message.content") or key.endswith(".document.content"):
+    if key.endswith((".message.content", ".document.content")):
         return 0
     if key in (sc.GEN_AI_INPUT_MESSAGES, sc.GEN_AI_OUTPUT_MESSAGES, sc.GEN_AI_RETRIEVAL_DOCUMENTS):
         return 1
@@ -55,12 +55,13 @@ class SizeBudgetTransform:
             (p, k) for k, v in new.items() if isinstance(v, str) and (p := _priority(k)) is not None
         )
         # Longest first within a priority class, so short messages survive.
-        for _, key in sorted(candidates, key=lambda pk: (pk[0], -len(str(new[pk[1]])))):
+        for _, key in sorted(candidates, key=lambda pk: (pk[0], -len(str(new.get(pk[1]))))):
             if excess <= 0:
                 break
             value = str(new[key])
             keep = max(0, len(value) - excess - len(_MARK))
-            new[key] = value[:keep] + _MARK
-            excess -= len(value) - len(new[key])
+            trimmed = value[:keep] + _MARK
+            new[key] = trimmed
+            excess -= len(value) - len(trimmed)
         new[sc.CONTENT_TRIMMED] = True
         return copy_span(span, attributes=new)

@@ -63,7 +63,7 @@ class FileSpanExporter(SpanExporter):
     def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
         """Write one line for the batch. Called from the export thread."""
         if self._closed or not spans:
-            return SpanExportResult.SUCCESS if spans else SpanExportResult.SUCCESS
+            return SpanExportResult.SUCCESS
         line = json.dumps(spans_to_otlp_json(spans), separators=(",", ":")) + "\n"
         with self._lock:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -148,7 +148,10 @@ def iter_spans(path: str | os.PathLike[str]) -> Iterator[dict[str, Any]]:
                                 "kind": s.get("kind", ""),
                                 "attributes": _attrs(s.get("attributes")),
                                 "events": [
-                                    {"name": e.get("name", ""), "attributes": _attrs(e.get("attributes"))}
+                                    {
+                                        "name": e.get("name", ""),
+                                        "attributes": _attrs(e.get("attributes")),
+                                    }
                                     for e in s.get("events", ())
                                 ],
                                 "status_code": s.get("status", {}).get("code", "STATUS_CODE_UNSET"),

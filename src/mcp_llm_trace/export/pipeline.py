@@ -51,7 +51,7 @@ class PipelineExporter(SpanExporter):
         for t in self.transforms:
             try:
                 batch = t.transform(batch)
-            except Exception as exc:  # noqa: BLE001 — telemetry must not lose the batch
+            except Exception as exc:
                 fallback = getattr(t, "fallback", None)
                 report_internal_error(f"transform.{t.name}", exc, reraise=False)
                 batch = fallback(batch, exc) if callable(fallback) else batch
@@ -63,7 +63,7 @@ class PipelineExporter(SpanExporter):
             if callable(close):
                 try:
                     close()
-                except Exception as exc:  # noqa: BLE001
+                except Exception as exc:
                     report_internal_error(f"transform.{t.name}.shutdown", exc, reraise=False)
         self.downstream.shutdown()
 
@@ -86,7 +86,7 @@ class FanoutExporter(SpanExporter):
         for exp in self.exporters:
             try:
                 results.append(exp.export(spans))
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 report_internal_error(f"export.{type(exp).__name__}", exc, reraise=False)
                 results.append(SpanExportResult.FAILURE)
         ok = bool(results) and all(r is SpanExportResult.SUCCESS for r in results)
@@ -98,7 +98,7 @@ class FanoutExporter(SpanExporter):
         for exp in self.exporters:
             try:
                 exp.shutdown()
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 report_internal_error("export.shutdown", exc, reraise=False)
 
     def force_flush(self, timeout_millis: int = 30000) -> bool:
