@@ -75,10 +75,15 @@ def _genai(value: Any) -> list[dict[str, Any]] | None:
     return msgs
 
 
+def _has_text(msgs: list[dict[str, Any]] | None) -> bool:
+    # With content capture off, flattened messages carry roles only: nothing to count.
+    return bool(msgs) and any(m.get("content") or m.get("tool_calls") for m in msgs or ())
+
+
 def input_messages(attrs: Mapping[str, Any]) -> list[dict[str, Any]] | str | None:
     """The prompt as a message list (preferred) or plain text; None when not captured."""
     msgs = _flattened(attrs, sc.LLM_INPUT_MESSAGES)
-    if msgs:
+    if _has_text(msgs):
         return msgs
     msgs_g = _genai(attrs.get(sc.GEN_AI_INPUT_MESSAGES))
     if msgs_g:
@@ -95,7 +100,9 @@ def input_messages(attrs: Mapping[str, Any]) -> list[dict[str, Any]] | str | Non
 
 def output_text(attrs: Mapping[str, Any]) -> str | None:
     """The completion text (all output messages joined); None when not captured."""
-    msgs = _flattened(attrs, sc.LLM_OUTPUT_MESSAGES) or _genai(attrs.get(sc.GEN_AI_OUTPUT_MESSAGES))
+    msgs = _flattened(attrs, sc.LLM_OUTPUT_MESSAGES)
+    if not _has_text(msgs):
+        msgs = _genai(attrs.get(sc.GEN_AI_OUTPUT_MESSAGES))
     if msgs:
         return "".join(str(m.get("content") or "") + str(m.get("tool_calls") or "") for m in msgs)
     value = attrs.get(sc.OUTPUT_VALUE)

@@ -27,6 +27,7 @@ from opentelemetry.util.types import AttributeValue
 
 from mcp_llm_trace import semconv as sc
 from mcp_llm_trace._internal.errors import report_internal_error
+from mcp_llm_trace._internal.pending import take_text
 from mcp_llm_trace._internal.spancopy import with_attributes
 from mcp_llm_trace.config import TelemetryConfig
 from mcp_llm_trace.pricing import _spantext
@@ -102,7 +103,12 @@ class CostEnrichmentTransform:
         out: list[ReadableSpan] = []
         for span in spans:
             try:
-                extra = self.enrich(span.attributes or {}, span.start_time)
+                attrs: Mapping[str, Any] = span.attributes or {}
+                # Text left by our helpers when content capture is off (never exported).
+                pending = take_text(span.context.trace_id, span.context.span_id)
+                if pending is not None:
+                    attrs = {sc.INPUT_VALUE: pending[0], sc.OUTPUT_VALUE: pending[1], **attrs}
+                extra = self.enrich(attrs, span.start_time)
                 out.append(with_attributes(span, extra) if extra else span)
             except Exception as exc:
                 report_internal_error("pricing.enrich", exc)
