@@ -67,7 +67,7 @@ def test_https_with_own_ca_even_when_requests_ca_bundle_is_set(
 def test_http_mtls(tls: TLSMaterial) -> None:
     with OTLPHTTPReceiver(tls=tls, require_client_cert=True) as rx:
         base = {"otlp_traces_endpoint": rx.endpoint, "otlp_certificate": str(tls.ca_cert)}
-        no_client = build_otlp_exporter(load_config(**base, otlp_timeout_s=1))
+        no_client = build_otlp_exporter(load_config(**base, otlp_timeout_s="1s"))
         emit(no_client, 1)
         assert rx.tls_errors
         assert not rx.spans
