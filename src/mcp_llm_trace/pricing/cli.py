@@ -146,7 +146,7 @@ def _show(args: argparse.Namespace) -> int:
         "provider": entry.provider,
         "id": entry.id,
         "aliases": sorted(entry.aliases),
-        "regex": [r.pattern for r in entry.regex],
+        "regex": list(entry.regex),
         "currency": entry.currency,
         "unit": "per million tokens (per_request: per request)",
         "history": history,

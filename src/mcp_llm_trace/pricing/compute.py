@@ -263,7 +263,7 @@ def register_price(
         id=model,
         history=history,
         aliases=frozenset(a.lower() for a in aliases),
-        regex=tuple(re.compile(r) for r in regex),
+        regex=tuple(re.compile(r).pattern for r in regex),  # fail early on a bad regex
         currency=currency,
         source=source,
     )

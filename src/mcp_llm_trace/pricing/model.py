@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, time
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 __all__ = [
@@ -200,7 +201,7 @@ class PriceEntry:
     id: str
     history: tuple[PricePoint, ...]
     aliases: frozenset[str] = frozenset()
-    regex: tuple[re.Pattern[str], ...] = ()
+    regex: tuple[str, ...] = ()  # full-match patterns, compiled lazily by the table
     currency: str = "USD"
     source: str = ""
     name: str | None = None
@@ -276,7 +277,7 @@ def parse_model(provider: str, raw: Mapping[str, Any], *, currency: str, source:
         id=mid,
         history=tuple(points),
         aliases=frozenset(str(a).lower() for a in match.get("aliases", ())),
-        regex=tuple(re.compile(str(r)) for r in match.get("regex", ())),
+        regex=tuple(str(r) for r in match.get("regex", ())),
         currency=str(raw.get("currency", currency)),
         source=str(prov.get("source") or source),
         name=raw.get("name"),
@@ -285,6 +286,7 @@ def parse_model(provider: str, raw: Mapping[str, Any], *, currency: str, source:
     )
 
 
+@lru_cache(maxsize=8192)
 def literal_prefix(pattern: str) -> str:
     """The literal text a regex starts with (``gpt-4o\\.1(?:..)`` → ``gpt-4o.1``)."""
     out: list[str] = []

