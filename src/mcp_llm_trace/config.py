@@ -417,6 +417,13 @@ def _env_value(setting: Setting, environ: Mapping[str, str]) -> tuple[str, str] 
     return None
 
 
+def _reason(setting: Setting, exc: Exception) -> str:
+    """Why a value was rejected; parser messages quote the value, so not for secrets."""
+    if setting.secret:
+        return "malformed value (not shown: it may contain credentials)"
+    return str(exc)
+
+
 def load_config(
     config_file: str | os.PathLike[str] | None = None,
     *,
@@ -465,7 +472,7 @@ def load_config(
                     "config file %s: invalid value for '%s' (%s); using the default %r",
                     path,
                     ypath,
-                    exc,
+                    _reason(setting, exc),
                     setting.default,
                 )
 
@@ -477,12 +484,13 @@ def load_config(
         try:
             values[key] = setting.parse(raw)
         except (ValueError, TypeError) as exc:
+            fallback = values.get(key, setting.default)
             logger.warning(
                 "environment variable %s=%r is invalid (%s); using %r",
                 var,
                 "***" if setting.secret else raw,
-                exc,
-                values.get(key, setting.default),
+                _reason(setting, exc),
+                _mask(fallback) if setting.secret and fallback else fallback,
             )
 
     for name, raw in kwargs.items():
@@ -490,7 +498,10 @@ def load_config(
         try:
             values[setting.key] = setting.parse(raw)
         except (ValueError, TypeError) as exc:
-            raise ConfigError(f"invalid value for {name}={raw!r}: {exc}") from exc
+            shown = "'***'" if setting.secret else repr(raw)
+            raise ConfigError(f"invalid value for {name}={shown}: {_reason(setting, exc)}") from (
+                None if setting.secret else exc
+            )
 
     values["config_file"] = path
     return _build(values)
