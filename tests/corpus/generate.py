@@ -10,6 +10,7 @@ not survive scrubbing; controls have none and must come out unchanged.
 from __future__ import annotations
 
 import base64
+import datetime
 import hashlib
 import json
 import random
@@ -30,6 +31,13 @@ rng = random.Random(SEED)
 Faker.seed(SEED)
 fakers = {loc: Faker(loc) for loc in LOCALES}
 fake = fakers["en_US"]
+
+
+END = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)  # Faker's default is "now"
+
+
+def iso8601() -> str:
+    return fake.iso8601(end_datetime=END)
 
 
 def rand(chars: str, n: int) -> str:
@@ -84,7 +92,7 @@ def pii_values() -> Iterator[tuple[str, str]]:
 
 def jwt() -> str:
     header = b64url(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
-    payload = b64url(json.dumps({"sub": str(rng.randint(1, 10**9)), "iat": rng.randint(1.6e9, 1.8e9)}).encode())
+    payload = b64url(json.dumps({"sub": str(rng.randint(1, 10**9)), "iat": rng.randint(1_600_000_000, 1_800_000_000)}).encode())
     return f"{header}.{payload}.{b64url(rng.randbytes(32))}"
 
 
@@ -186,7 +194,7 @@ def in_context(typ: str, value: str) -> tuple[str, str]:
         return c, json.dumps({"name": "send", "arguments": {TOOL_KEYS.get(typ, "value"): value, "priority": rng.randint(1, 5)}})
     if c == "json_doc":
         return c, json.dumps([{"role": "user", "content": f"note {value}"}, {"role": "assistant", "content": "ok"}])
-    return c, f"{fake.iso8601()} INFO request_id={uuid.UUID(int=rng.getrandbits(128))} value={value} latency_ms={rng.randint(1, 900)}"
+    return c, f"{iso8601()} INFO request_id={uuid.UUID(int=rng.getrandbits(128))} value={value} latency_ms={rng.randint(1, 900)}"
 
 
 def secret_context(typ: str, value: str) -> tuple[str, str]:
@@ -217,8 +225,8 @@ def controls() -> Iterator[tuple[str, str]]:
                                   f"commit {hashlib.sha1(data).hexdigest()} (md5 {hashlib.md5(data).hexdigest()})",
                                   f"etag W/\"{hashlib.md5(data).hexdigest()}\""])
     for _ in range(20):
-        yield "timestamp", rng.choice([fake.iso8601(), f"{fake.date()} {fake.time()}", str(rng.randint(1_600_000_000, 1_800_000_000)),
-                                       f"started at {fake.iso8601()} took {rng.randint(1, 5000)} ms"])
+        yield "timestamp", rng.choice([iso8601(), f"{fake.date(end_datetime=END)} {fake.time(end_datetime=END)}", str(rng.randint(1_600_000_000, 1_800_000_000)),
+                                       f"started at {iso8601()} took {rng.randint(1, 5000)} ms"])
     for _ in range(20):
         a, b, c = rng.randint(0, 20), rng.randint(0, 40), rng.randint(0, 200)
         yield "version", rng.choice([f"upgrade to v{a}.{b}.{c}", f"requires python>={a % 4 + 3}.{b % 13}", f"version {a}.{b}.{c}-rc.{c % 5}",

@@ -11,9 +11,9 @@ from __future__ import annotations
 from mcp_llm_trace.privacy.logs import ScrubbingLogExporter, scrub_log_record
 from mcp_llm_trace.privacy.scrubber import (
     SCRUB_FAILED_TEXT,
+    Scrubber,
     ScrubBudgetExceeded,
     ScrubReport,
-    Scrubber,
 )
 from mcp_llm_trace.privacy.transform import ScrubTransform
 

@@ -26,9 +26,7 @@ __all__ = ["FieldRules"]
 _SENSITIVE_FIELD = "SENSITIVE_FIELD"
 # Unquoted values that are English words, not secrets ("token: the one you got").
 _STOPWORDS = frozenset(
-    "a an the is was be are to of for in on at by and or not no yes required optional "
-    "empty missing invalid see here there this that it its your my our their below above "
-    "following provided".split()
+    ["a", "an", "the", "is", "was", "be", "are", "to", "of", "for", "in", "on", "at", "by", "and", "or", "not", "no", "yes", "required", "optional", "empty", "missing", "invalid", "see", "here", "there", "this", "that", "it", "its", "your", "my", "our", "their", "below", "above", "following", "provided"]
 )
 
 

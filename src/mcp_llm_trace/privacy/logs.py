@@ -39,7 +39,7 @@ def scrub_log_record(record: ReadableLogRecord, scrubber: Scrubber) -> ReadableL
     counts: Counter[str] = Counter()
     try:
         inner.body = scrubber.scrub_value_counted(inner.body, counts)
-    except Exception as exc:  # noqa: BLE001 — fail closed
+    except Exception as exc:
         report_internal_error("privacy.scrub_log_body", exc, reraise=False)
         inner.body = SCRUB_FAILED_TEXT if inner.body is not None else None
         state.failed += 1
@@ -72,7 +72,7 @@ class ScrubbingLogExporter(LogRecordExporter):
         for record in batch:
             try:
                 out.append(scrub_log_record(record, self.scrubber))
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 report_internal_error("privacy.scrub_log", exc, reraise=False)
                 out.append(_blank_record(record))
         result: LogRecordExportResult = self.inner.export(out)

@@ -14,7 +14,7 @@ import ipaddress
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from typing import Any, NamedTuple
 
@@ -119,9 +119,7 @@ def _basic_auth(value: str) -> bool:
 
 
 _STOPWORDS = frozenset(
-    "a an the is was required optional empty set unset not missing wrong invalid correct "
-    "incorrect stored hashed encrypted expired too field reset changed updated provided "
-    "needed needs must should will can cannot be been being of for to in on and or".split()
+    ["a", "an", "the", "is", "was", "required", "optional", "empty", "set", "unset", "not", "missing", "wrong", "invalid", "correct", "incorrect", "stored", "hashed", "encrypted", "expired", "too", "field", "reset", "changed", "updated", "provided", "needed", "needs", "must", "should", "will", "can", "cannot", "be", "been", "being", "of", "for", "to", "in", "on", "and", "or"]
 )
 
 
@@ -178,7 +176,7 @@ def compile_recognizer(spec: dict[str, Any], *, origin: str) -> Recognizer:
         raise ValueError(f"{origin}: bad recognizer {name!r}: {exc!r}") from exc
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_pack(filename: str) -> PatternPack:
     """Load and compile a YAML pack shipped in this package (cached: packs are immutable)."""
     import yaml

