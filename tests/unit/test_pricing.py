@@ -46,7 +46,8 @@ def test_cost_is_decimal_and_components_add_up() -> None:
     p_in, p_out = _price("gpt-4o", "openai", "input"), _price("gpt-4o", "openai", "output")
     p_cr = _price("gpt-4o", "openai", "cache_read")
     m = Decimal(1_000_000)
-    assert cost.priced and cost.currency == "USD"
+    assert cost.priced
+    assert cost.currency == "USD"
     assert cost.input == 4_000 * p_in / m  # cache reads are not billed again as input
     assert cost.cache_read == 6_000 * p_cr / m
     assert cost.output == 1_500 * p_out / m  # reasoning split out, billed at output price
@@ -62,7 +63,8 @@ def test_no_loose_prefix_matching() -> None:
     table = get_price_table()
     mini = table.find("gpt-4o-mini", "openai")
     full = table.find("gpt-4o", "openai")
-    assert mini is not None and full is not None
+    assert mini is not None
+    assert full is not None
     assert (mini.id, full.id) == ("gpt-4o-mini", "gpt-4o")
     assert table.find("gpt-4o-2024-08-06", "openai").id == "gpt-4o"
     assert table.find("gpt-4o-mini-2024-07-18", "openai").id == "gpt-4o-mini"
@@ -140,7 +142,8 @@ def test_unknown_model_is_unpriced_with_one_warning(
         first = compute_cost("totally-unknown-model-x", "openai", usage)
         second = compute_cost("totally-unknown-model-x", "openai", usage)
     assert first == second
-    assert first.priced is False and first.total == 0
+    assert first.priced is False
+    assert first.total == 0
     warnings = [r for r in caplog.records if "totally-unknown-model-x" in r.getMessage()]
     assert len(warnings) == 1
 
@@ -177,7 +180,8 @@ def test_anthropic_cache_write_and_read_prices() -> None:
 def test_register_price_overrides_and_adds(fresh: None) -> None:
     register_price("acme-llm", provider="acme", input="1.5", output="6", aliases=["acme-llm-v1"])
     cost = compute_cost("acme-llm-v1", "acme", Usage(1_000_000, 1_000_000))
-    assert cost.total == Decimal("7.5") and cost.priced
+    assert cost.total == Decimal("7.5")
+    assert cost.priced
     register_price("gpt-4o", provider="openai", input="100", output="100")
     assert compute_cost("gpt-4o", "openai", Usage(1_000_000, 0)).total == Decimal(100)
     with pytest.raises(TypeError):

@@ -100,7 +100,7 @@ def input_messages(attrs: Mapping[str, Any]) -> list[dict[str, Any]] | str | Non
 
 def output_text(attrs: Mapping[str, Any]) -> str | None:
     """The completion text (all output messages joined); None when not captured."""
-    msgs = _flattened(attrs, sc.LLM_OUTPUT_MESSAGES)
+    msgs: list[dict[str, Any]] | None = _flattened(attrs, sc.LLM_OUTPUT_MESSAGES)
     if not _has_text(msgs):
         msgs = _genai(attrs.get(sc.GEN_AI_OUTPUT_MESSAGES))
     if msgs:

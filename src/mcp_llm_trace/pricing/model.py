@@ -7,7 +7,6 @@ million tokens, except ``per_request`` (per request).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, time
