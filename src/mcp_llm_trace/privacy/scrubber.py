@@ -287,7 +287,7 @@ class Scrubber:
 
     @staticmethod
     def _merge(found: Sequence[tuple[int, Finding]]) -> list[Finding]:
-        """Union of overlapping findings; the label is the longest finding's (user masks win)."""
+        """Union of overlapping findings, labelled by the best finding (see ``_better``)."""
         if not found:
             return []
         ordered = sorted(found, key=lambda pf: (pf[1].start, -pf[1].end))
@@ -333,8 +333,10 @@ class Scrubber:
 
 
 def _better(a: tuple[int, Finding], b: tuple[int, Finding]) -> bool:
-    if (a[0] == 0) != (b[0] == 0):
-        return a[0] == 0
+    """User masks, then secrets, label a merged span; PII vs key=value: the longer one."""
+    ra, rb = min(a[0], 2), min(b[0], 2)
+    if ra != rb:
+        return ra < rb
     la, lb = a[1].end - a[1].start, b[1].end - b[1].start
     return la > lb or (la == lb and a[0] < b[0])
 
