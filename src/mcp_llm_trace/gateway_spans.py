@@ -21,7 +21,7 @@ from opentelemetry.trace import SpanKind
 from opentelemetry.util.types import AttributeValue
 
 from mcp_llm_trace import semconv as sc
-from mcp_llm_trace._internal.handle import NOOP, SpanHandle, coerce
+from mcp_llm_trace._internal.handle import SpanHandle, coerce, deferred_noop
 from mcp_llm_trace._internal.runtime import active
 
 __all__ = [
@@ -57,7 +57,7 @@ def mcp_span(
     (SERVER kind, ``mcp.server.operation.duration``) or ``client``."""
     rt = active()
     if rt.tracer is None:
-        return NOOP
+        return deferred_noop(mcp_span, locals())
     a: dict[str, AttributeValue] = {sc.MCP_METHOD_NAME: method}
     if rt.openinference:
         a[sc.SPAN_KIND] = oi_kind
@@ -82,7 +82,15 @@ def mcp_span(
     h._decorator_args = (
         mcp_span,
         (method, target),
-        {"side": side, "oi_kind": oi_kind, "attributes": attributes, "family": family},
+        {
+            "side": side,
+            "session_id": session_id,
+            "request_id": request_id,
+            "protocol_version": protocol_version,
+            "oi_kind": oi_kind,
+            "attributes": attributes,
+            "family": family,
+        },
     )
     return h
 
@@ -98,6 +106,9 @@ def mcp_tool_call(
     attributes: Mapping[str, Any] | None = None,
 ) -> SpanHandle:
     """``tools/call {tool}``: MCP keys + ``gen_ai.tool.name`` + OpenInference TOOL."""
+    params = dict(locals())  # before any other local: exactly the arguments
+    if active().tracer is None:
+        return deferred_noop(mcp_tool_call, params)
     h = mcp_span(
         "tools/call",
         tool_name,
@@ -109,8 +120,7 @@ def mcp_tool_call(
         attributes=attributes,
         family="tool",
     )
-    if h is NOOP:
-        return h
+    h._decorator_args = (mcp_tool_call, (), params)
     h._attrs[sc.GEN_AI_TOOL_NAME] = tool_name
     h._attrs[sc.GEN_AI_OPERATION_NAME] = "execute_tool"
     if h._rt.openinference:
@@ -132,6 +142,9 @@ def mcp_prompt_get(
     attributes: Mapping[str, Any] | None = None,
 ) -> SpanHandle:
     """``prompts/get {name}``: OpenInference PROMPT kind."""
+    params = dict(locals())  # before any other local: exactly the arguments
+    if active().tracer is None:
+        return deferred_noop(mcp_prompt_get, params)
     h = mcp_span(
         "prompts/get",
         prompt_name,
@@ -142,8 +155,7 @@ def mcp_prompt_get(
         attributes=attributes,
         family="prompt",
     )
-    if h is NOOP:
-        return h
+    h._decorator_args = (mcp_prompt_get, (), params)
     h._attrs[sc.GEN_AI_PROMPT_NAME] = prompt_name
     if arguments:
         h._attrs[sc.PROMPT_VARIABLE_NAMES] = sorted(str(k) for k in arguments)
@@ -159,6 +171,9 @@ def mcp_resource_read(
     attributes: Mapping[str, Any] | None = None,
 ) -> SpanHandle:
     """``resources/read {uri}`` with ``mcp.resource.uri``."""
+    params = dict(locals())  # before any other local: exactly the arguments
+    if active().tracer is None:
+        return deferred_noop(mcp_resource_read, params)
     h = mcp_span(
         "resources/read",
         uri,
@@ -169,8 +184,8 @@ def mcp_resource_read(
         attributes=attributes,
         family="retriever",
     )
-    if h is not NOOP:
-        h._attrs[sc.MCP_RESOURCE_URI] = uri
+    h._decorator_args = (mcp_resource_read, (), params)
+    h._attrs[sc.MCP_RESOURCE_URI] = uri
     return h
 
 
@@ -186,7 +201,7 @@ def federation_forward(
     with :func:`mcp_llm_trace.inject_context` inside the block."""
     rt = active()
     if rt.tracer is None:
-        return NOOP
+        return deferred_noop(federation_forward, locals())
     a: dict[str, AttributeValue] = {
         sc.PEER_SERVICE: peer,
         sc.RPC_METHOD: method,
@@ -201,7 +216,11 @@ def federation_forward(
     if attributes:
         a.update(coerce(attributes))
     h = SpanHandle(rt, "gateway.forward", a, kind=SpanKind.CLIENT, metric="mcp_client")
-    h._decorator_args = (federation_forward, (peer,), {"method": method, "target": target})
+    h._decorator_args = (
+        federation_forward,
+        (peer,),
+        {"method": method, "target": target, "attributes": attributes},
+    )
     return h
 
 
@@ -244,7 +263,7 @@ def batch_span(
     """A batch operation with item counts and per-item failures."""
     rt = active()
     if rt.tracer is None:
-        return NOOP  # type: ignore[return-value]
+        return deferred_noop(batch_span, locals())  # type: ignore[return-value]
     a: dict[str, AttributeValue] = {}
     if rt.openinference:
         a[sc.SPAN_KIND] = sc.KIND_CHAIN
@@ -252,7 +271,9 @@ def batch_span(
         a[sc.BATCH_ITEMS] = items
     if attributes:
         a.update(coerce(attributes))
-    return BatchHandle(rt, f"batch {name}", a)
+    h = BatchHandle(rt, f"batch {name}", a)
+    h._decorator_args = (batch_span, (name,), {"items": items, "attributes": attributes})
+    return h
 
 
 def db_span(
@@ -269,7 +290,7 @@ def db_span(
     ``database`` collector is on."""
     rt = active()
     if rt.tracer is None:
-        return NOOP
+        return deferred_noop(db_span, locals())
     a: dict[str, AttributeValue] = {sc.DB_SYSTEM: db_system, sc.DB_OPERATION_NAME: operation}
     if rt.openinference:
         a[sc.SPAN_KIND] = sc.KIND_CHAIN  # OpenInference has no DB kind; CHAIN = generic step
@@ -286,7 +307,13 @@ def db_span(
     h._decorator_args = (
         db_span,
         (operation,),
-        {"db_system": db_system, "collection": collection, "query_summary": query_summary},
+        {
+            "db_system": db_system,
+            "collection": collection,
+            "query_summary": query_summary,
+            "namespace": namespace,
+            "attributes": attributes,
+        },
     )
     return h
 
@@ -301,7 +328,7 @@ def plugin_span(
     """A gateway plugin execution (name, order, hook): its own span with timing."""
     rt = active()
     if rt.tracer is None:
-        return NOOP
+        return deferred_noop(plugin_span, locals())
     a: dict[str, AttributeValue] = {sc.PLUGIN_NAME: name}
     if rt.openinference:
         a[sc.SPAN_KIND] = sc.KIND_CHAIN
@@ -309,7 +336,13 @@ def plugin_span(
         a[sc.PLUGIN_ORDER] = order
     if attributes:
         a.update(coerce(attributes))
-    return SpanHandle(rt, f"plugin {hook + ' ' if hook else ''}{name}", a)
+    h = SpanHandle(rt, f"plugin {hook + ' ' if hook else ''}{name}", a)
+    h._decorator_args = (
+        plugin_span,
+        (name,),
+        {"order": order, "hook": hook, "attributes": attributes},
+    )
+    return h
 
 
 def record_plugin(
@@ -334,13 +367,15 @@ def cache_span(cache: str, *, key_summary: str | None = None) -> SpanHandle:
     :func:`record_cache` inside."""
     rt = active()
     if rt.tracer is None:
-        return NOOP
+        return deferred_noop(cache_span, locals())
     a: dict[str, AttributeValue] = {sc.CACHE_NAME: cache}
     if rt.openinference:
         a[sc.SPAN_KIND] = sc.KIND_CHAIN
     if key_summary:
         a[sc.DB_QUERY_SUMMARY] = key_summary
-    return SpanHandle(rt, f"cache {cache}", a)
+    h = SpanHandle(rt, f"cache {cache}", a)
+    h._decorator_args = (cache_span, (cache,), {"key_summary": key_summary})
+    return h
 
 
 def record_cache(cache: str, *, hit: bool) -> None:

@@ -21,7 +21,7 @@ from opentelemetry.trace import SpanKind
 from opentelemetry.util.types import AttributeValue
 
 from mcp_llm_trace import semconv as sc
-from mcp_llm_trace._internal.handle import NOOP, SpanHandle, coerce
+from mcp_llm_trace._internal.handle import SpanHandle, coerce, deferred_noop
 from mcp_llm_trace._internal.llm_handle import (
     DocumentsHandle,
     EmbeddingHandle,
@@ -94,7 +94,7 @@ def create_span(
     Phoenix span kind (e.g. ``"CHAIN"``)."""
     rt = active()
     if rt.tracer is None:
-        return NOOP
+        return deferred_noop(create_span, locals())
     a: dict[str, AttributeValue] = {}
     if openinference_kind and rt.openinference:
         a[sc.SPAN_KIND] = openinference_kind
@@ -124,7 +124,7 @@ def llm_span(
     """
     rt = active()
     if rt.tracer is None:
-        return NOOP  # type: ignore[return-value]
+        return deferred_noop(llm_span, locals())  # type: ignore[return-value]
     a = _kind_attrs(rt, sc.KIND_LLM, operation)
     names = provider_names(provider)
     if model:
@@ -170,7 +170,7 @@ def tool_span(
     captured under the ``tool_io`` rule (their size is always recorded)."""
     rt = active()
     if rt.tracer is None:
-        return NOOP
+        return deferred_noop(tool_span, locals())
     a = _kind_attrs(rt, sc.KIND_TOOL, "execute_tool")
     a[sc.GEN_AI_TOOL_NAME] = tool_name
     if rt.openinference:
@@ -220,7 +220,7 @@ def prompt_span(
     content (captured under ``prompts``); variable *names* are always recorded."""
     rt = active()
     if rt.tracer is None:
-        return NOOP
+        return deferred_noop(prompt_span, locals())
     a = _kind_attrs(rt, sc.KIND_PROMPT, None)
     a[sc.GEN_AI_PROMPT_NAME] = name
     if version is not None:
@@ -252,7 +252,7 @@ def retriever_span(
     """A RAG retrieval: OpenInference RETRIEVER, ``gen_ai.operation.name=retrieval``."""
     rt = active()
     if rt.tracer is None:
-        return NOOP  # type: ignore[return-value]
+        return deferred_noop(retriever_span, locals())  # type: ignore[return-value]
     a = _kind_attrs(rt, sc.KIND_RETRIEVER, "retrieval")
     if data_source:
         a[sc.GEN_AI_DATA_SOURCE_ID] = data_source
@@ -290,7 +290,7 @@ def embedding_span(
     """An embeddings call: OpenInference EMBEDDING, ``embeddings {model}``; priced."""
     rt = active()
     if rt.tracer is None:
-        return NOOP  # type: ignore[return-value]
+        return deferred_noop(embedding_span, locals())  # type: ignore[return-value]
     a = _kind_attrs(rt, sc.KIND_EMBEDDING, "embeddings")
     if model:
         a[sc.GEN_AI_REQUEST_MODEL] = model
@@ -327,7 +327,7 @@ def vector_search_span(
     """A vector-store query (Qdrant, pgvector, …): RETRIEVER kind + ``db.*`` keys."""
     rt = active()
     if rt.tracer is None:
-        return NOOP  # type: ignore[return-value]
+        return deferred_noop(vector_search_span, locals())  # type: ignore[return-value]
     a = _kind_attrs(rt, sc.KIND_RETRIEVER, "retrieval")
     a[sc.DB_COLLECTION_NAME] = collection
     a[sc.DB_OPERATION_NAME] = "search"
@@ -361,7 +361,7 @@ def reranker_span(
     """Reranking retrieved documents: OpenInference RERANKER."""
     rt = active()
     if rt.tracer is None:
-        return NOOP  # type: ignore[return-value]
+        return deferred_noop(reranker_span, locals())  # type: ignore[return-value]
     a = _kind_attrs(rt, sc.KIND_RERANKER, None)
     if model and rt.openinference:
         a[sc.RERANKER_MODEL_NAME] = model
@@ -378,7 +378,7 @@ def agent_span(name: str, *, attributes: Mapping[str, Any] | None = None) -> Spa
     """An agent run: OpenInference AGENT, ``invoke_agent {name}``."""
     rt = active()
     if rt.tracer is None:
-        return NOOP
+        return deferred_noop(agent_span, locals())
     a = _kind_attrs(rt, sc.KIND_AGENT, "invoke_agent")
     a[sc.GEN_AI_AGENT_NAME] = name
     if rt.openinference:
@@ -407,7 +407,7 @@ def _simple(
 ) -> SpanHandle:
     rt = active()
     if rt.tracer is None:
-        return NOOP
+        return deferred_noop(maker, {"name": original or name, "attributes": attributes})
     a = _kind_attrs(rt, oi_kind, None)
     _extra(a, attributes)
     h = SpanHandle(rt, name, a)

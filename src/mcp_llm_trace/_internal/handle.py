@@ -381,6 +381,16 @@ def _noop(*args: Any, **kwargs: Any) -> Any:
 NOOP = NoopHandle()
 
 
+def deferred_noop(maker: Callable[..., Any], params: Mapping[str, Any]) -> NoopHandle:
+    """A no-op handle that remembers the helper call that made it (``params`` are the
+    helper's keyword arguments, e.g. its ``locals()``), so ``@mlt.tool_span("x")``
+    applied at import time, before ``configure()``, still traces the calls made after
+    it. Used as a context manager it is a plain no-op."""
+    h = NoopHandle()
+    h._decorator_args = (maker, (), {k: v for k, v in params.items() if k != "rt"})
+    return h
+
+
 def signature_binder(func: Callable[..., Any]) -> Callable[..., dict[str, Any]]:
     """Computed once at decoration time: maps a call's args to a name → value dict."""
     try:
