@@ -87,8 +87,10 @@ def main(argv: list[str]) -> int:
     verbose = "-v" in argv
     for key in ("recall", "support", "false_redaction_rate", "false_redactions_by_context"):
         print(key, json.dumps(result[key], indent=1 if verbose else None))
-    print(f"{result['kb']:.1f} KB in {result['seconds']:.2f} s = "
-          f"{result['kb'] / result['seconds']:.0f} KB/s; engine {scrubber.engine_status}")
+    print(
+        f"{result['kb']:.1f} KB in {result['seconds']:.2f} s = "
+        f"{result['kb'] / result['seconds']:.0f} KB/s; engine {scrubber.engine_status}"
+    )
     if verbose:
         for item in result["leaks"] + result["false_redactions"]:
             print(json.dumps(item, ensure_ascii=False))

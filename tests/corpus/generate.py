@@ -1,3 +1,4 @@
+# ruff: noqa: E501 — long literal templates read better on one line
 """Generate the scrubbing test corpus (fixed seed; re-run to refresh ``corpus.jsonl``).
 
 Each line: ``{"id", "kind": "pii"|"secret"|"control", "context", "text",
@@ -61,25 +62,31 @@ def pii_values() -> Iterator[tuple[str, str]]:
         f = fakers[rng.choice(LOCALES)]
         yield "EMAIL_ADDRESS", rng.choice([f.email(), f.free_email(), f.company_email()])
     for _ in range(10):
-        yield "EMAIL_ADDRESS", f"{fake.first_name().lower()}.{fake.last_name().lower()}+{rand(string.ascii_lowercase, 4)}@{fake.domain_word()}.co.uk"
+        yield (
+            "EMAIL_ADDRESS",
+            f"{fake.first_name().lower()}.{fake.last_name().lower()}+{rand(string.ascii_lowercase, 4)}@{fake.domain_word()}.co.uk",
+        )
     for _ in range(60):
         loc = rng.choice(PHONE_LOCALES)
         yield "PHONE_NUMBER", fakers[loc].phone_number()
     for _ in range(40):
-        num = fake.credit_card_number(card_type=rng.choice(
-            ["visa16", "mastercard", "amex", "discover", "jcb16", "visa13", "diners"]))
+        num = fake.credit_card_number(
+            card_type=rng.choice(
+                ["visa16", "mastercard", "amex", "discover", "jcb16", "visa13", "diners"]
+            )
+        )
         style = rng.random()
         if style < 0.3 and len(num) == 16:
-            num = " ".join(num[i:i + 4] for i in range(0, 16, 4))
+            num = " ".join(num[i : i + 4] for i in range(0, 16, 4))
         elif style < 0.5 and len(num) == 16:
-            num = "-".join(num[i:i + 4] for i in range(0, 16, 4))
+            num = "-".join(num[i : i + 4] for i in range(0, 16, 4))
         yield "CREDIT_CARD", num
     for _ in range(40):
         yield "US_SSN", fake.ssn()
     for _ in range(40):
         iban = fakers[rng.choice(IBAN_LOCALES)].iban()
         if rng.random() < 0.4:
-            iban = " ".join(iban[i:i + 4] for i in range(0, len(iban), 4))
+            iban = " ".join(iban[i : i + 4] for i in range(0, len(iban), 4))
         yield "IBAN_CODE", iban
     for _ in range(25):
         yield "IP_ADDRESS", rng.choice([fake.ipv4_public(), fake.ipv4_private()])
@@ -92,7 +99,11 @@ def pii_values() -> Iterator[tuple[str, str]]:
 
 def jwt() -> str:
     header = b64url(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
-    payload = b64url(json.dumps({"sub": str(rng.randint(1, 10**9)), "iat": rng.randint(1_600_000_000, 1_800_000_000)}).encode())
+    payload = b64url(
+        json.dumps(
+            {"sub": str(rng.randint(1, 10**9)), "iat": rng.randint(1_600_000_000, 1_800_000_000)}
+        ).encode()
+    )
     return f"{header}.{payload}.{b64url(rng.randbytes(32))}"
 
 
@@ -103,14 +114,23 @@ def pem() -> str:
 
 
 SECRET_MAKERS: dict[str, Callable[[], str]] = {
-    "OPENAI_API_KEY": lambda: rng.choice(["sk-", "sk-proj-", "sk-svcacct-"]) + rand(URLSAFE, 48) ,
+    "OPENAI_API_KEY": lambda: rng.choice(["sk-", "sk-proj-", "sk-svcacct-"]) + rand(URLSAFE, 48),
     "ANTHROPIC_API_KEY": lambda: "sk-ant-api03-" + rand(URLSAFE, 93) + "AA",
     "GOOGLE_API_KEY": lambda: "AIza" + rand(URLSAFE, 35),
-    "AWS_ACCESS_KEY_ID": lambda: rng.choice(["AKIA", "ASIA"]) + rand(string.ascii_uppercase + "234567", 16),
-    "GITHUB_TOKEN": lambda: rng.choice([rng.choice(["ghp_", "gho_", "ghs_"]) + rand(ALNUM, 36),
-                                        "github_pat_" + rand(ALNUM + "_", 82)]),
+    "AWS_ACCESS_KEY_ID": lambda: (
+        rng.choice(["AKIA", "ASIA"]) + rand(string.ascii_uppercase + "234567", 16)
+    ),
+    "GITHUB_TOKEN": lambda: rng.choice(
+        [
+            rng.choice(["ghp_", "gho_", "ghs_"]) + rand(ALNUM, 36),
+            "github_pat_" + rand(ALNUM + "_", 82),
+        ]
+    ),
     "GITLAB_TOKEN": lambda: "glpat-" + rand(URLSAFE, 20),
-    "SLACK_TOKEN": lambda: rng.choice(["xoxb-", "xoxp-"]) + f"{rng.randint(10**10, 10**12)}-{rng.randint(10**10, 10**12)}-{rand(ALNUM, 24)}",
+    "SLACK_TOKEN": lambda: (
+        rng.choice(["xoxb-", "xoxp-"])
+        + f"{rng.randint(10**10, 10**12)}-{rng.randint(10**10, 10**12)}-{rand(ALNUM, 24)}"
+    ),
     "STRIPE_KEY": lambda: rng.choice(["sk_live_", "rk_live_", "sk_test_"]) + rand(ALNUM, 24),
     "TWILIO_KEY": lambda: rng.choice(["AC", "SK"]) + rand(HEX, 32),
     "SENDGRID_KEY": lambda: "SG." + rand(URLSAFE, 22) + "." + rand(URLSAFE, 43),
@@ -128,48 +148,97 @@ def secret_values() -> Iterator[tuple[str, str, str | None]]:
     for _ in range(12):
         key_id = "AKIA" + rand(string.ascii_uppercase + "234567", 16)
         sec = rand(ALNUM + "/+", 40)
-        yield "AWS_SECRET_ACCESS_KEY", sec, rng.choice([
-            f"aws_access_key_id = {key_id}\naws_secret_access_key = {sec}\n",
-            f'export AWS_ACCESS_KEY_ID={key_id}\nexport AWS_SECRET_ACCESS_KEY="{sec}"',
-            json.dumps({"AccessKeyId": key_id, "SecretAccessKey": sec}),
-        ])
+        yield (
+            "AWS_SECRET_ACCESS_KEY",
+            sec,
+            rng.choice(
+                [
+                    f"aws_access_key_id = {key_id}\naws_secret_access_key = {sec}\n",
+                    f'export AWS_ACCESS_KEY_ID={key_id}\nexport AWS_SECRET_ACCESS_KEY="{sec}"',
+                    json.dumps({"AccessKeyId": key_id, "SecretAccessKey": sec}),
+                ]
+            ),
+        )
     for _ in range(10):
         key = base64.b64encode(rng.randbytes(64)).decode()
-        yield "AZURE_KEY", key, f"DefaultEndpointsProtocol=https;AccountName={fake.domain_word()}store;AccountKey={key};EndpointSuffix=core.windows.net"
+        yield (
+            "AZURE_KEY",
+            key,
+            f"DefaultEndpointsProtocol=https;AccountName={fake.domain_word()}store;AccountKey={key};EndpointSuffix=core.windows.net",
+        )
     for _ in range(12):
         tok = rand(ALNUM + "-._~", rng.randint(24, 60))
-        yield "BEARER_TOKEN", tok, rng.choice([
-            f"curl -H 'Authorization: Bearer {tok}' https://api.{fake.domain_name()}/v1/items",
-            json.dumps({"headers": {"Authorization": f"Bearer {tok}", "Accept": "application/json"}}),
-            f"Use this header when calling the API: Authorization: Bearer {tok}",
-        ])
+        yield (
+            "BEARER_TOKEN",
+            tok,
+            rng.choice(
+                [
+                    f"curl -H 'Authorization: Bearer {tok}' https://api.{fake.domain_name()}/v1/items",
+                    json.dumps(
+                        {
+                            "headers": {
+                                "Authorization": f"Bearer {tok}",
+                                "Accept": "application/json",
+                            }
+                        }
+                    ),
+                    f"Use this header when calling the API: Authorization: Bearer {tok}",
+                ]
+            ),
+        )
     for _ in range(10):
         cred = base64.b64encode(f"{fake.user_name()}:{fake.password()}".encode()).decode()
-        yield "BASIC_AUTH", cred, f"GET /admin HTTP/1.1\r\nHost: {fake.domain_name()}\r\nAuthorization: Basic {cred}\r\n"
+        yield (
+            "BASIC_AUTH",
+            cred,
+            f"GET /admin HTTP/1.1\r\nHost: {fake.domain_name()}\r\nAuthorization: Basic {cred}\r\n",
+        )
     for _ in range(10):
         key = pem()
-        yield "PRIVATE_KEY", key, rng.choice([f"Here is my deploy key, can you check it?\n{key}\nThanks",
-                                              json.dumps({"path": "id_rsa", "content": key})])
+        yield (
+            "PRIVATE_KEY",
+            key,
+            rng.choice(
+                [
+                    f"Here is my deploy key, can you check it?\n{key}\nThanks",
+                    json.dumps({"path": "id_rsa", "content": key}),
+                ]
+            ),
+        )
     for _ in range(14):
         pw = fake.password(length=rng.randint(10, 18))
         user, host = fake.user_name(), fake.domain_name()
-        yield "PASSWORD", pw, rng.choice([
-            f"DATABASE_URL=postgres://{user}:{pw}@{host}:5432/app",
-            f"connect with mongodb+srv://{user}:{pw}@cluster0.{host}/db?retryWrites=true",
-            f"Server=tcp:{host},1433;Database=app;User Id={user};Password={pw};Encrypt=True;",
-            f"redis://:{pw}@{host}:6379/0",
-        ])
+        yield (
+            "PASSWORD",
+            pw,
+            rng.choice(
+                [
+                    f"DATABASE_URL=postgres://{user}:{pw}@{host}:5432/app",
+                    f"connect with mongodb+srv://{user}:{pw}@cluster0.{host}/db?retryWrites=true",
+                    f"Server=tcp:{host},1433;Database=app;User Id={user};Password={pw};Encrypt=True;",
+                    f"redis://:{pw}@{host}:6379/0",
+                ]
+            ),
+        )
     for _ in range(14):
         pw = fake.password(length=rng.randint(10, 18))
-        key = rng.choice(["password", "DB_PASSWORD", "api_key", "client_secret", "SMTP_PASS_WORD", "secret"])
+        key = rng.choice(
+            ["password", "DB_PASSWORD", "api_key", "client_secret", "SMTP_PASS_WORD", "secret"]
+        )
         if key == "SMTP_PASS_WORD":
             key = "smtp_password"
-        yield "PASSWORD", pw, rng.choice([
-            f"{key}={pw}",
-            f"{key}: \"{pw}\"",
-            json.dumps({"user": fake.user_name(), key: pw}),
-            f"My {key.replace('_', ' ')} is {pw} - please log in for me.",
-        ])
+        yield (
+            "PASSWORD",
+            pw,
+            rng.choice(
+                [
+                    f"{key}={pw}",
+                    f'{key}: "{pw}"',
+                    json.dumps({"user": fake.user_name(), key: pw}),
+                    f"My {key.replace('_', ' ')} is {pw} - please log in for me.",
+                ]
+            ),
+        )
 
 
 # ------------------------------------------------------------------ contexts
@@ -182,8 +251,14 @@ PROMPTS = [
     "Merci de noter : {v}",
     "The log line says: connection from {v} was refused",
 ]
-TOOL_KEYS = {"EMAIL_ADDRESS": "to", "PHONE_NUMBER": "phone", "CREDIT_CARD": "card_number",
-             "US_SSN": "tax_id", "IBAN_CODE": "account", "IP_ADDRESS": "client_ip"}
+TOOL_KEYS = {
+    "EMAIL_ADDRESS": "to",
+    "PHONE_NUMBER": "phone",
+    "CREDIT_CARD": "card_number",
+    "US_SSN": "tax_id",
+    "IBAN_CODE": "account",
+    "IP_ADDRESS": "client_ip",
+}
 
 
 def in_context(typ: str, value: str) -> tuple[str, str]:
@@ -191,18 +266,36 @@ def in_context(typ: str, value: str) -> tuple[str, str]:
     if c == "prompt":
         return c, rng.choice(PROMPTS).format(v=value)
     if c == "tool_args":
-        return c, json.dumps({"name": "send", "arguments": {TOOL_KEYS.get(typ, "value"): value, "priority": rng.randint(1, 5)}})
+        return c, json.dumps(
+            {
+                "name": "send",
+                "arguments": {TOOL_KEYS.get(typ, "value"): value, "priority": rng.randint(1, 5)},
+            }
+        )
     if c == "json_doc":
-        return c, json.dumps([{"role": "user", "content": f"note {value}"}, {"role": "assistant", "content": "ok"}])
-    return c, f"{iso8601()} INFO request_id={uuid.UUID(int=rng.getrandbits(128))} value={value} latency_ms={rng.randint(1, 900)}"
+        return c, json.dumps(
+            [{"role": "user", "content": f"note {value}"}, {"role": "assistant", "content": "ok"}]
+        )
+    return (
+        c,
+        f"{iso8601()} INFO request_id={uuid.UUID(int=rng.getrandbits(128))} value={value} latency_ms={rng.randint(1, 900)}",
+    )
 
 
 def secret_context(typ: str, value: str) -> tuple[str, str]:
     c = rng.choice(["prompt", "tool_args", "env", "code"])
     if c == "prompt":
-        return c, f"My {typ.lower().replace('_', ' ')} is {value} — why does the request fail with 401?"
+        return (
+            c,
+            f"My {typ.lower().replace('_', ' ')} is {value} — why does the request fail with 401?",
+        )
     if c == "tool_args":
-        return c, json.dumps({"tool": "http_request", "arguments": {"url": "https://api.example.com", "token": value}})
+        return c, json.dumps(
+            {
+                "tool": "http_request",
+                "arguments": {"url": "https://api.example.com", "token": value},
+            }
+        )
     if c == "env":
         return c, f"{typ}={value}\nLOG_LEVEL=debug\nPORT=8080"
     return c, f'client = Client(api_key="{value}", timeout=30)'
@@ -212,34 +305,84 @@ def secret_context(typ: str, value: str) -> tuple[str, str]:
 
 
 def controls() -> Iterator[tuple[str, str]]:
-    models = ["gpt-4o-2024-08-06", "gpt-4.1-mini", "o3-mini-2025-01-31", "claude-3-5-sonnet-20241022",
-              "claude-sonnet-4-20250514", "gemini-1.5-pro-002", "llama-3.1-70b-instruct",
-              "mistral-large-2411", "text-embedding-3-small", "command-r-plus-08-2024"]
+    models = [
+        "gpt-4o-2024-08-06",
+        "gpt-4.1-mini",
+        "o3-mini-2025-01-31",
+        "claude-3-5-sonnet-20241022",
+        "claude-sonnet-4-20250514",
+        "gemini-1.5-pro-002",
+        "llama-3.1-70b-instruct",
+        "mistral-large-2411",
+        "text-embedding-3-small",
+        "command-r-plus-08-2024",
+    ]
     for m in models:
         yield "model", f"Routing request to model {m} with temperature 0.2 and max_tokens 1024."
     for _ in range(20):
-        yield "uuid", f"trace_id={uuid.UUID(int=rng.getrandbits(128))} span_id={rand(HEX, 16)} parent={uuid.UUID(int=rng.getrandbits(128)).hex}"
+        yield (
+            "uuid",
+            f"trace_id={uuid.UUID(int=rng.getrandbits(128))} span_id={rand(HEX, 16)} parent={uuid.UUID(int=rng.getrandbits(128)).hex}",
+        )
     for _ in range(20):
         data = rng.randbytes(16)
-        yield "hash", rng.choice([f"sha256:{hashlib.sha256(data).hexdigest()}",
-                                  f"commit {hashlib.sha1(data).hexdigest()} (md5 {hashlib.md5(data).hexdigest()})",
-                                  f"etag W/\"{hashlib.md5(data).hexdigest()}\""])
+        yield (
+            "hash",
+            rng.choice(
+                [
+                    f"sha256:{hashlib.sha256(data).hexdigest()}",
+                    f"commit {hashlib.sha1(data).hexdigest()} (md5 {hashlib.md5(data).hexdigest()})",
+                    f'etag W/"{hashlib.md5(data).hexdigest()}"',
+                ]
+            ),
+        )
     for _ in range(20):
-        yield "timestamp", rng.choice([iso8601(), f"{fake.date(end_datetime=END)} {fake.time(end_datetime=END)}", str(rng.randint(1_600_000_000, 1_800_000_000)),
-                                       f"started at {iso8601()} took {rng.randint(1, 5000)} ms"])
+        yield (
+            "timestamp",
+            rng.choice(
+                [
+                    iso8601(),
+                    f"{fake.date(end_datetime=END)} {fake.time(end_datetime=END)}",
+                    str(rng.randint(1_600_000_000, 1_800_000_000)),
+                    f"started at {iso8601()} took {rng.randint(1, 5000)} ms",
+                ]
+            ),
+        )
     for _ in range(20):
         a, b, c = rng.randint(0, 20), rng.randint(0, 40), rng.randint(0, 200)
-        yield "version", rng.choice([f"upgrade to v{a}.{b}.{c}", f"requires python>={a % 4 + 3}.{b % 13}", f"version {a}.{b}.{c}-rc.{c % 5}",
-                                     f"opentelemetry-sdk=={a}.{b}.{c}", f"node {a + 10}.{b}.{c}, npm {a}.{b}.{c}"])
+        yield (
+            "version",
+            rng.choice(
+                [
+                    f"upgrade to v{a}.{b}.{c}",
+                    f"requires python>={a % 4 + 3}.{b % 13}",
+                    f"version {a}.{b}.{c}-rc.{c % 5}",
+                    f"opentelemetry-sdk=={a}.{b}.{c}",
+                    f"node {a + 10}.{b}.{c}, npm {a}.{b}.{c}",
+                ]
+            ),
+        )
     for _ in range(20):
-        yield "metrics", rng.choice([
-            json.dumps({"prompt_tokens": rng.randint(1, 9000), "completion_tokens": rng.randint(1, 4000), "total_tokens": rng.randint(1, 13000), "cost_usd": round(rng.random() / 10, 6)}),
-            f"llm.token_count.total={rng.randint(1, 20000)} llm.cost.total={rng.random():.6f} duration={rng.randint(1, 99999)}us",
-            f"HTTP 200 OK in {rng.randint(1, 900)}ms, {rng.randint(1, 10**6)} bytes, port {rng.randint(1024, 65535)}",
-        ])
+        yield (
+            "metrics",
+            rng.choice(
+                [
+                    json.dumps(
+                        {
+                            "prompt_tokens": rng.randint(1, 9000),
+                            "completion_tokens": rng.randint(1, 4000),
+                            "total_tokens": rng.randint(1, 13000),
+                            "cost_usd": round(rng.random() / 10, 6),
+                        }
+                    ),
+                    f"llm.token_count.total={rng.randint(1, 20000)} llm.cost.total={rng.random():.6f} duration={rng.randint(1, 99999)}us",
+                    f"HTTP 200 OK in {rng.randint(1, 900)}ms, {rng.randint(1, 10**6)} bytes, port {rng.randint(1024, 65535)}",
+                ]
+            ),
+        )
     code = [
         "def login(username: str, password: str) -> bool:\n    return check_password(username, password)",
-        "api_key = os.environ[\"OPENAI_API_KEY\"]\nclient = OpenAI(api_key=api_key)",
+        'api_key = os.environ["OPENAI_API_KEY"]\nclient = OpenAI(api_key=api_key)',
         "token = request.headers.get('Authorization')\nif not token:\n    raise Unauthorized()",
         "password = getpass.getpass('Password: ')",
         "for i in range(1024):\n    total += values[i] * 2",
@@ -269,10 +412,24 @@ def build() -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for typ, value in pii_values():
         ctx, text = in_context(typ, value)
-        rows.append({"kind": "pii", "context": ctx, "text": text, "expected": [{"type": typ, "value": value}]})
+        rows.append(
+            {
+                "kind": "pii",
+                "context": ctx,
+                "text": text,
+                "expected": [{"type": typ, "value": value}],
+            }
+        )
     for typ, value, ready in secret_values():
         ctx, text = ("ready", ready) if ready else secret_context(typ, value)
-        rows.append({"kind": "secret", "context": ctx, "text": text, "expected": [{"type": typ, "value": value}]})
+        rows.append(
+            {
+                "kind": "secret",
+                "context": ctx,
+                "text": text,
+                "expected": [{"type": typ, "value": value}],
+            }
+        )
     for ctx, text in controls():
         rows.append({"kind": "control", "context": ctx, "text": text, "expected": []})
     for i, row in enumerate(rows):

@@ -19,17 +19,31 @@ POSITIVE = [
     ("SLACK_TOKEN", "xoxb-" + "123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx"),
     ("STRIPE_KEY", "sk_live_" + "4eC39HqLyjWDarjtT1zdp7dc"),
     ("TWILIO_KEY", "AC" + "0123456789abcdef0123456789abcdef"),
-    ("SENDGRID_KEY", "SG." + "ngeVfQFYQlKU0ufo8x5d1A" + "." + "TwL2iGABf9DHoTf-09kqeF8tAmbihYzrnopKc-1s5cr"),
+    (
+        "SENDGRID_KEY",
+        "SG." + "ngeVfQFYQlKU0ufo8x5d1A" + "." + "TwL2iGABf9DHoTf-09kqeF8tAmbihYzrnopKc-1s5cr",
+    ),
     ("HUGGINGFACE_TOKEN", "hf_" + "AbCdEfGhIjKlMnOpQrStUvWxYz01234567"),
-    ("JWT", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"),
+    (
+        "JWT",
+        "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
+    ),
     ("BEARER_TOKEN", "Bearer abc123.def456-ghi"),
     ("BASIC_AUTH", "Basic dXNlcjpwYXNzd29yZA=="),
     ("PASSWORD", "https://admin:Sup3r$ecret@db.internal/x"),
     ("PASSWORD", "my password is Tr0ub4dor&3"),
-    ("AZURE_KEY", "AccountKey=" + "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="),
+    (
+        "AZURE_KEY",
+        "AccountKey="
+        + "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq"
+        + "/K1SZFPTOtr/KBHBeksoGMGw==",
+    ),
     ("OPENAI_API_KEY", "sk-proj-" + A36),
     ("ANTHROPIC_API_KEY", "sk-ant-api03-" + A36 + A36),
-    ("PRIVATE_KEY", "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA1b2\n-----END RSA PRIVATE KEY-----"),
+    (
+        "PRIVATE_KEY",
+        "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA1b2\n-----END RSA PRIVATE KEY-----",
+    ),
     ("PRIVATE_KEY", "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC (truncated"),
 ]
 
@@ -48,7 +62,9 @@ def scrubber() -> Scrubber:
     return Scrubber(PrivacyConfig(presidio=False))
 
 
-@pytest.mark.parametrize(("entity", "text"), POSITIVE, ids=[f"{e}-{i}" for i, (e, _) in enumerate(POSITIVE)])
+@pytest.mark.parametrize(
+    ("entity", "text"), POSITIVE, ids=[f"{e}-{i}" for i, (e, _) in enumerate(POSITIVE)]
+)
 def test_secret_is_found(scrubber: Scrubber, entity: str, text: str) -> None:
     report = scrubber.analyze(f"context: {text} end")
     assert entity in report.counts, (entity, report.counts)

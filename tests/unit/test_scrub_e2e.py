@@ -7,13 +7,13 @@ import pytest
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from tests.support.receivers import OTLPHTTPReceiver
 
 from mcp_llm_trace import semconv
 from mcp_llm_trace._internal.errors import lenient
 from mcp_llm_trace.config import PrivacyConfig, TelemetryConfig
 from mcp_llm_trace.export.pipeline import PipelineExporter
 from mcp_llm_trace.privacy import SCRUB_FAILED_TEXT, Scrubber, ScrubTransform
-from tests.support.receivers import OTLPHTTPReceiver
 
 pytestmark = pytest.mark.integration
 
@@ -44,7 +44,8 @@ def test_spans_arrive_scrubbed_at_otlp_receiver(broken: bool) -> None:
             provider.shutdown()
         (got,) = rx.wait_for(1)
     attrs = got["attributes"]
-    assert SSN not in str(got) and EMAIL not in str(got)
+    assert SSN not in str(got)
+    assert EMAIL not in str(got)
     assert attrs[semconv.LLM_TOKEN_PROMPT] == 42
     if broken:
         assert attrs[semconv.INPUT_VALUE] == SCRUB_FAILED_TEXT

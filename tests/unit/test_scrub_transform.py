@@ -47,7 +47,9 @@ def make_spans() -> list[ReadableSpan]:
                 semconv.LLM_TOKEN_PROMPT: 1234,
                 semconv.LLM_COST_TOTAL: 0.0123,
                 semconv.GEN_AI_RESPONSE_ID: "msg_0123456789",
-                semconv.TOOL_CALL_FUNCTION_ARGUMENTS: json.dumps({"to": EMAIL, "password": "pw-9!x"}),
+                semconv.TOOL_CALL_FUNCTION_ARGUMENTS: json.dumps(
+                    {"to": EMAIL, "password": "pw-9!x"}
+                ),
             }
         )
         try:
@@ -98,10 +100,17 @@ def test_every_content_place_is_scrubbed_on_all_spans(transform: ScrubTransform)
 def test_ids_models_counts_and_cost_untouched(transform: ScrubTransform) -> None:
     spans = make_spans()
     llm = transform.transform(spans)[0]
-    for key in (semconv.LLM_MODEL_NAME, semconv.LLM_TOKEN_PROMPT, semconv.LLM_COST_TOTAL,
-                semconv.GEN_AI_RESPONSE_ID, semconv.SPAN_KIND, semconv.input_message_key(0, "role")):
+    for key in (
+        semconv.LLM_MODEL_NAME,
+        semconv.LLM_TOKEN_PROMPT,
+        semconv.LLM_COST_TOTAL,
+        semconv.GEN_AI_RESPONSE_ID,
+        semconv.SPAN_KIND,
+        semconv.input_message_key(0, "role"),
+    ):
         assert llm.attributes[key] == spans[0].attributes[key]
-    assert llm.context == spans[0].context and llm.start_time == spans[0].start_time
+    assert llm.context == spans[0].context
+    assert llm.start_time == spans[0].start_time
 
 
 def test_audit_attributes_and_counters(transform: ScrubTransform) -> None:
@@ -157,7 +166,9 @@ def test_scrubber_bug_never_leaks_and_never_loses_spans(broken: type[Scrubber]) 
     out = _export_through_pipeline(broken(PrivacyConfig(presidio=False)))
     assert len(out) == 2
     text = all_text(out)
-    assert EMAIL not in text and KEY not in text and "olga" not in text
+    assert EMAIL not in text
+    assert KEY not in text
+    assert "olga" not in text
     assert out[0].attributes[semconv.INPUT_VALUE] == SCRUB_FAILED_TEXT
     assert out[0].attributes[semconv.LLM_TOKEN_PROMPT] == 1234
     assert out[0].attributes[semconv.SCRUB_FAILED] >= 1

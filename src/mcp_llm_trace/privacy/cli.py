@@ -28,13 +28,22 @@ def add_scrub_command(subparsers: Any) -> argparse.ArgumentParser:
         help="scrub PII and secrets from stdin to stdout",
         description="Replace PII and secrets in stdin with [TYPE] labels; write stdout.",
     )
-    p.add_argument("--jsonl", action="store_true",
-                   help="input is JSON lines: scrub every string value (and key) of each line")
-    p.add_argument("--report", action="store_true",
-                   help="print redaction counts by entity type to stderr (JSON)")
+    p.add_argument(
+        "--jsonl",
+        action="store_true",
+        help="input is JSON lines: scrub every string value (and key) of each line",
+    )
+    p.add_argument(
+        "--report",
+        action="store_true",
+        help="print redaction counts by entity type to stderr (JSON)",
+    )
     p.add_argument("--config", metavar="FILE", help="YAML config file (data_privacy: section)")
-    p.add_argument("--no-presidio", action="store_true",
-                   help="regex recognizers only (faster, lower phone recall)")
+    p.add_argument(
+        "--no-presidio",
+        action="store_true",
+        help="regex recognizers only (faster, lower phone recall)",
+    )
     p.add_argument("--ner", action="store_true", help="also detect PERSON/LOCATION (needs [ner])")
     p.set_defaults(func=run_scrub)
     return p

@@ -26,7 +26,47 @@ __all__ = ["FieldRules"]
 _SENSITIVE_FIELD = "SENSITIVE_FIELD"
 # Unquoted values that are English words, not secrets ("token: the one you got").
 _STOPWORDS = frozenset(
-    ["a", "an", "the", "is", "was", "be", "are", "to", "of", "for", "in", "on", "at", "by", "and", "or", "not", "no", "yes", "required", "optional", "empty", "missing", "invalid", "see", "here", "there", "this", "that", "it", "its", "your", "my", "our", "their", "below", "above", "following", "provided"]
+    [
+        "a",
+        "an",
+        "the",
+        "is",
+        "was",
+        "be",
+        "are",
+        "to",
+        "of",
+        "for",
+        "in",
+        "on",
+        "at",
+        "by",
+        "and",
+        "or",
+        "not",
+        "no",
+        "yes",
+        "required",
+        "optional",
+        "empty",
+        "missing",
+        "invalid",
+        "see",
+        "here",
+        "there",
+        "this",
+        "that",
+        "it",
+        "its",
+        "your",
+        "my",
+        "our",
+        "their",
+        "below",
+        "above",
+        "following",
+        "provided",
+    ]
 )
 
 
@@ -97,7 +137,7 @@ class FieldRules:
                         prefix
                         + f"(?P<key>{_key_alternation(line_keys)})"
                         + tail
-                        + f"(?:{quoted}|(?P<vu>(?:[^\\r\\n\"'\\\\]|\\\\(?![nr\"]))+))",
+                        + f'(?:{quoted}|(?P<vu>(?:[^\\r\\n"\'\\\\]|\\\\(?![nr"]))+))',
                         re.IGNORECASE,
                     ),
                     True,

@@ -30,11 +30,10 @@ def _phone(text: str, start: int, end: int) -> bool:
         return True
     groups = re.findall(r"\d+", value)
     seps = set(re.findall(r"[^\d]", value.strip()))
-    if "." in seps and seps <= {"."}:
-        # "0.405842", "16.8.109", "03.365669": decimals and versions, unless 3+ groups
-        # of 2+ digits ("558.944.9367").
-        if len(groups) < 3 or min(len(g) for g in groups) < 2:
-            return False
+    # "0.405842", "16.8.109", "03.365669": decimals and versions, unless 3+ groups of 2+
+    # digits ("558.944.9367").
+    if "." in seps and seps <= {"."} and (len(groups) < 3 or min(map(len, groups)) < 2):
+        return False
     if len(groups) == 1:
         # A bare digit run: a phone with a trunk prefix (0…), a phone word before it, or
         # ten digits starting 2-9 (NANP / Indian mobile; epoch seconds start with 1)

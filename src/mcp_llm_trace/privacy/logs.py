@@ -80,7 +80,7 @@ class ScrubbingLogExporter(LogRecordExporter):
 
     def shutdown(self) -> None:
         """Shut the wrapped exporter down."""
-        self.inner.shutdown()
+        self.inner.shutdown()  # type: ignore[no-untyped-call]
 
     def force_flush(self, timeout_millis: int = 30000) -> bool:
         """Flush the wrapped exporter."""

@@ -119,7 +119,51 @@ def _basic_auth(value: str) -> bool:
 
 
 _STOPWORDS = frozenset(
-    ["a", "an", "the", "is", "was", "required", "optional", "empty", "set", "unset", "not", "missing", "wrong", "invalid", "correct", "incorrect", "stored", "hashed", "encrypted", "expired", "too", "field", "reset", "changed", "updated", "provided", "needed", "needs", "must", "should", "will", "can", "cannot", "be", "been", "being", "of", "for", "to", "in", "on", "and", "or"]
+    [
+        "a",
+        "an",
+        "the",
+        "is",
+        "was",
+        "required",
+        "optional",
+        "empty",
+        "set",
+        "unset",
+        "not",
+        "missing",
+        "wrong",
+        "invalid",
+        "correct",
+        "incorrect",
+        "stored",
+        "hashed",
+        "encrypted",
+        "expired",
+        "too",
+        "field",
+        "reset",
+        "changed",
+        "updated",
+        "provided",
+        "needed",
+        "needs",
+        "must",
+        "should",
+        "will",
+        "can",
+        "cannot",
+        "be",
+        "been",
+        "being",
+        "of",
+        "for",
+        "to",
+        "in",
+        "on",
+        "and",
+        "or",
+    ]
 )
 
 

@@ -112,8 +112,12 @@ class PresidioEngine:
     def _shared(self) -> Any:
         # Engines are immutable once built; scrubbers with the same Presidio settings share
         # one (each costs seconds and 100+ MB).
-        key = (self.entities, tuple(self.privacy.languages), tuple(self.privacy.phone_regions),
-               self.ner_requested)
+        key = (
+            self.entities,
+            tuple(self.privacy.languages),
+            tuple(self.privacy.phone_regions),
+            self.ner_requested,
+        )
         with _SHARED_LOCK:
             hit = _SHARED.get(key)
             if hit is None:
@@ -143,7 +147,7 @@ class PresidioEngine:
 
         extractor = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
 
-        class OfflineEmailRecognizer(EmailRecognizer):  # type: ignore[misc]
+        class OfflineEmailRecognizer(EmailRecognizer):
             """Presidio's e-mail recognizer with an offline domain check."""
 
             def validate_result(self, pattern_text: str) -> bool:
@@ -164,7 +168,7 @@ class PresidioEngine:
                 self.ner_status = "on"
         if nlp is None:
             nlp = spacy.blank(language)
-        nlp_engine.nlp = {language: nlp}  # set, never load(): load() may download
+        nlp_engine.nlp = {language: nlp}  # type: ignore[assignment]  # set, never load(): it may download
 
         registry = RecognizerRegistry(supported_languages=[language])
         registry.load_predefined_recognizers(nlp_engine=nlp_engine, languages=[language])

@@ -61,9 +61,22 @@ LABELS = {
 # Entities Presidio can only find in text with a digit, an "@" or "::" (IPv6): for text
 # without any, skipping Presidio cannot cause a miss.
 _DIGIT_ENTITIES = frozenset(
-    {"EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "US_SSN", "IBAN_CODE", "IP_ADDRESS",
-     "US_ITIN", "US_PASSPORT", "US_BANK_NUMBER", "UK_NHS", "MEDICAL_LICENSE", "CRYPTO",
-     "MAC_ADDRESS", "US_DRIVER_LICENSE"}
+    {
+        "EMAIL_ADDRESS",
+        "PHONE_NUMBER",
+        "CREDIT_CARD",
+        "US_SSN",
+        "IBAN_CODE",
+        "IP_ADDRESS",
+        "US_ITIN",
+        "US_PASSPORT",
+        "US_BANK_NUMBER",
+        "UK_NHS",
+        "MEDICAL_LICENSE",
+        "CRYPTO",
+        "MAC_ADDRESS",
+        "US_DRIVER_LICENSE",
+    }
 )
 _PLAUSIBLE = re.compile(r"[\d@]|::")
 _PRIORITY = {"mask": 0, "secret": 1, "pii": 2, "field": 3}
@@ -119,9 +132,7 @@ class Scrubber:
             secrets_pack.tables.get("line_value_keys", ()),
             secrets_pack.tables.get("placeholder_values", ()),
         )
-        self._masks = [
-            (re.compile(p.regex), p.replacement) for p in self.privacy.mask_patterns
-        ]
+        self._masks = [(re.compile(p.regex), p.replacement) for p in self.privacy.mask_patterns]
         self._allow = frozenset(self.privacy.allow_list)
         self.presidio = PresidioEngine(self.privacy) if self.privacy.presidio else None
         self._presidio_always = bool(wanted - _DIGIT_ENTITIES) or self.privacy.ner
@@ -314,7 +325,7 @@ class Scrubber:
         for f in findings:
             parts.append(text[pos : f.start])
             if f.entity.startswith("MASK:"):
-                regex, replacement = self._masks[int(f.entity[5:])]
+                _regex, replacement = self._masks[int(f.entity[5:])]
                 parts.append(replacement)
                 counts[_mask_type(replacement)] += 1
             else:

@@ -147,9 +147,7 @@ class ScrubTransform:
             _record_failure(state.failed)
         return copy_span(span, name=name, attributes=attrs, events=events, status=status)
 
-    def _events(
-        self, events: Sequence[Event], state: _SpanScrub
-    ) -> tuple[Sequence[Event], bool]:
+    def _events(self, events: Sequence[Event], state: _SpanScrub) -> tuple[Sequence[Event], bool]:
         out: list[Event] = []
         changed = False
         for ev in events:
@@ -208,4 +206,3 @@ def _record_failure(n: int, exc: BaseException | None = None) -> None:
         n,
         exc,
     )
-
