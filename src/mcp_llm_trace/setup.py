@@ -211,7 +211,9 @@ def configure(
 
     Idempotent: a second call warns and returns the same handle unless ``force=True``
     (which shuts the old one down first). ``config`` bypasses loading. ``transforms``
-    appends custom export-thread span transforms after the built-in ones.
+    adds custom export-thread span transforms (e.g. :class:`~mcp_llm_trace.processors.
+    SpanEnricher`) after cost enrichment and *before* scrubbing, so what they add is
+    scrubbed too.
 
     Raises :class:`~mcp_llm_trace.config.ConfigError` for bad keyword arguments.
     """
@@ -276,6 +278,15 @@ def _build(cfg: TelemetryConfig, extra_transforms: list[SpanTransform]) -> Telem
             memory_exporter = exp
         exporters.append(wrap_exporter(exp, cfg, name))
 
+    meter_provider = build_meter_provider(cfg, resource)
+    metrics = MetricsCollector(
+        meter_provider.get_meter("mcp_llm_trace", __version__),
+        dimensions=cfg.metrics.dimensions,
+        max_values_per_dimension=cfg.metrics.max_values_per_dimension,
+    )
+    procs: list[BatchExportProcessor] = []
+    metrics.install_standard(queue_depth=lambda: procs[0].queue_depth if procs else 0)
+
     processor: BatchExportProcessor | None = None
     batch = cfg.batch
     if "phoenix" in names and batch.max_queue_size == 2048:
@@ -285,7 +296,7 @@ def _build(cfg: TelemetryConfig, extra_transforms: list[SpanTransform]) -> Telem
         batch = replace(batch, max_queue_size=65536, max_export_batch_size=1024)
     if exporters:
         pipeline = PipelineExporter(
-            [*build_transforms(cfg), *extra_transforms], FanoutExporter(exporters)
+            build_transforms(cfg, extra_transforms, metrics), FanoutExporter(exporters)
         )
         processor = BatchExportProcessor(
             pipeline,
@@ -295,15 +306,7 @@ def _build(cfg: TelemetryConfig, extra_transforms: list[SpanTransform]) -> Telem
             export_timeout_s=batch.export_timeout_s,
         )
 
-    meter_provider = build_meter_provider(cfg, resource)
-    metrics = MetricsCollector(
-        meter_provider.get_meter("mcp_llm_trace", __version__),
-        dimensions=cfg.metrics.dimensions,
-        max_values_per_dimension=cfg.metrics.max_values_per_dimension,
-    )
-    metrics.install_standard(
-        queue_depth=(lambda: processor.queue_depth) if processor is not None else None
-    )
+        procs.append(processor)
 
     existing = trace.get_tracer_provider()
     owns = not isinstance(existing, TracerProvider) or _is_ours(existing)
@@ -328,7 +331,8 @@ def _build(cfg: TelemetryConfig, extra_transforms: list[SpanTransform]) -> Telem
             "mcp-llm-trace: an SDK TracerProvider is already installed; attaching our "
             "processors to it (its sampler and resource stay in charge)"
         )
-    provider.add_span_processor(AttributionProcessor(cfg.attribution.baggage_keys))
+    attribution = AttributionProcessor(cfg.attribution.baggage_keys)
+    provider.add_span_processor(attribution)
     if processor is not None:
         provider.add_span_processor(processor)
 
@@ -348,9 +352,11 @@ def _build(cfg: TelemetryConfig, extra_transforms: list[SpanTransform]) -> Telem
         memory_exporter=memory_exporter,
         cleanups=cleanups,
     )
-    if not owns and processor is not None:
-        # Detach our processor from the foreign provider at shutdown.
-        cleanups.append(lambda: _detach(provider, processor))
+    if not owns:
+        # Detach both our processors from the foreign provider at shutdown: otherwise
+        # its spans keep getting attribution after shutdown, once more per reconfigure.
+        ours = (attribution, processor)
+        cleanups.append(lambda: _detach(provider, *ours))
     _register_shutdown(tel)
     _warn_plain_credentials(cfg, names)
     return tel
@@ -371,10 +377,11 @@ def _set_global_tracer_provider(provider: TracerProvider) -> None:
     trace.set_tracer_provider(provider)
 
 
-def _detach(provider: TracerProvider, processor: SpanProcessor) -> None:
+def _detach(provider: TracerProvider, *processors: SpanProcessor | None) -> None:
     multi = provider._active_span_processor
-    procs = tuple(p for p in multi._span_processors if p is not processor)
-    multi._span_processors = procs
+    with multi._lock:
+        procs = tuple(p for p in multi._span_processors if all(p is not q for q in processors))
+        multi._span_processors = procs
 
 
 def _register_shutdown(tel: Telemetry) -> None:
