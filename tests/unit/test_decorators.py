@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Generator, Iterator
+from typing import Any
 
 import pytest
 from opentelemetry.trace import StatusCode
@@ -58,7 +59,8 @@ def test_trace_operation_error_recorded_and_reraised(captured_spans: CapturedSpa
     assert info.value is err
     span = captured_spans.one("fails")
     assert span.status.status_code is StatusCode.ERROR
-    assert span.attributes is not None and span.attributes[sc.ERROR_TYPE] == "Boom"
+    assert span.attributes is not None
+    assert span.attributes[sc.ERROR_TYPE] == "Boom"
     assert [e.name for e in span.events] == ["exception"]
 
 
@@ -111,7 +113,8 @@ def test_generator_span_covers_iteration(captured_spans: CapturedSpans) -> None:
     assert inspect.isgeneratorfunction(numbers)
     assert list(numbers(3)) == [0, 1, 2]
     gen = captured_spans.one("gen")
-    assert gen.attributes is not None and gen.attributes[sc.STREAM_CHUNKS] == 3
+    assert gen.attributes is not None
+    assert gen.attributes[sc.STREAM_CHUNKS] == 3
     inner = [s for s in captured_spans.spans if s.name.startswith("inner")]
     assert len(inner) == 3
     assert all(s.parent is not None and s.parent.span_id == gen.context.span_id for s in inner)
@@ -131,7 +134,8 @@ def test_generator_does_not_leak_context_to_consumer(captured_spans: CapturedSpa
     assert len(consumer) == 3
     outer_id = spans["outer"].context.span_id
     assert all(s.parent is not None and s.parent.span_id == outer_id for s in consumer)
-    assert spans["gen"].parent is not None and spans["gen"].parent.span_id == outer_id
+    assert spans["gen"].parent is not None
+    assert spans["gen"].parent.span_id == outer_id
 
 
 def test_generator_closed_early_is_not_an_error(captured_spans: CapturedSpans) -> None:
@@ -150,7 +154,8 @@ def test_generator_closed_early_is_not_an_error(captured_spans: CapturedSpans) -
     assert closed == [True]
     span = captured_spans.one("gen")
     assert span.status.status_code is StatusCode.UNSET
-    assert span.attributes is not None and sc.ERROR_TYPE not in span.attributes
+    assert span.attributes is not None
+    assert sc.ERROR_TYPE not in span.attributes
 
 
 def test_generator_error_recorded(captured_spans: CapturedSpans) -> None:
@@ -167,9 +172,9 @@ def test_generator_error_recorded(captured_spans: CapturedSpans) -> None:
 
 def test_generator_return_value_preserved(captured_spans: CapturedSpans) -> None:
     @mlt.trace_operation("gen")
-    def numbers() -> Iterator[int]:
+    def numbers() -> Generator[int, None, str]:
         yield 1
-        return "done"  # type: ignore[misc]
+        return "done"
 
     def delegate() -> Iterator[int]:
         result = yield from numbers()
@@ -197,11 +202,16 @@ async def test_async_generator(captured_spans: CapturedSpans) -> None:
     assert out == ["t0", "t1", "t2"]
     spans = {s.name: s for s in captured_spans.spans}
     agen = spans["agen"]
-    assert agen.attributes is not None and agen.attributes[sc.STREAM_CHUNKS] == 3
-    assert all(s.parent is not None and s.parent.span_id == agen.context.span_id
-               for s in captured_spans.by_name("inside"))
-    assert all(s.parent is not None and s.parent.span_id == spans["outer"].context.span_id
-               for s in captured_spans.by_name("consumer"))
+    assert agen.attributes is not None
+    assert agen.attributes[sc.STREAM_CHUNKS] == 3
+    assert all(
+        s.parent is not None and s.parent.span_id == agen.context.span_id
+        for s in captured_spans.by_name("inside")
+    )
+    assert all(
+        s.parent is not None and s.parent.span_id == spans["outer"].context.span_id
+        for s in captured_spans.by_name("consumer")
+    )
 
 
 async def test_async_generator_closed_early(captured_spans: CapturedSpans) -> None:
@@ -273,20 +283,20 @@ async def test_helper_decorator_async_captures_tool_io(captured_spans: CapturedS
         lambda: mlt.guardrail_span("toxicity"),
     ],
 )
-def test_every_helper_decorates(captured_spans: CapturedSpans, make: object) -> None:
-    handle = make()  # type: ignore[operator]
+def test_every_helper_decorates(captured_spans: CapturedSpans, make: Callable[[], Any]) -> None:
+    handle = make()
 
     @handle
     def work() -> int:
         return 7
 
     # The handle used as a context manager and as a decorator produce the same span.
-    with make():  # type: ignore[operator]
+    with make():
         pass
     captured_spans.clear()
     assert work() == 7
     (span,) = captured_spans.spans
-    with make():  # type: ignore[operator]
+    with make():
         pass
     reference = captured_spans.spans[-1]
     assert span.name == reference.name
@@ -304,6 +314,7 @@ def test_decorator_applied_before_configure() -> None:
     saved = runtime.HOLDER.current, runtime.HOLDER.explicit
     runtime.HOLDER.current, runtime.HOLDER.explicit = runtime.Runtime(), True
     try:
+
         @mlt.tool_span("early_tool")
         def early(x: int) -> int:
             return x * 2
@@ -333,6 +344,7 @@ def test_disabled_decorator_passes_through() -> None:
     saved = runtime.HOLDER.current, runtime.HOLDER.explicit
     runtime.HOLDER.current, runtime.HOLDER.explicit = runtime.Runtime(), True
     try:
+
         @mlt.trace_operation("x")
         def gen() -> Iterator[int]:
             yield from (1, 2)
