@@ -34,6 +34,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceRequest,
     ExportTraceServiceResponse,
 )
+
 from tests.support._base import Fault, ReceiverBase, free_port
 from tests.support.decode import spans_from_request, spans_from_zipkin
 from tests.support.tls import TLSMaterial, make_tls_material
