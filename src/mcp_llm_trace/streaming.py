@@ -48,10 +48,15 @@ def _note(span: SpanHandle, chunk: Any) -> None:
         def get(key: str) -> Any:
             return usage.get(key) if isinstance(usage, dict) else getattr(usage, key, None)
 
-        inp = get("prompt_tokens") or get("input_tokens")
-        out = get("completion_tokens") or get("output_tokens")
+        inp = _first(get("prompt_tokens"), get("input_tokens"))
+        out = _first(get("completion_tokens"), get("output_tokens"))
         if inp is not None or out is not None:
             set_usage(input_tokens=inp, output_tokens=out)
+
+
+def _first(*values: Any) -> Any:
+    # Not ``a or b``: a provider may legitimately report 0 tokens.
+    return next((v for v in values if v is not None), None)
 
 
 def _sync(span: SpanHandle, stream: Iterable[Any]) -> Iterator[Any]:

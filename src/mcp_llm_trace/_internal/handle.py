@@ -114,8 +114,10 @@ class SpanHandle:
         try:
             tracer = self._rt.tracer
             assert tracer is not None
-            self._start_ns = time.perf_counter_ns()
             span = tracer.start_span(self._name, kind=self._kind, attributes=self._attrs)
+            # Stamped after start_span (processors run there): time-to-first-chunk and
+            # the duration metric then never exceed the span's own duration.
+            self._start_ns = time.perf_counter_ns()
             self.span = span
             self._token = otel_context.attach(trace.set_span_in_context(span))
         except Exception as exc:
@@ -298,24 +300,29 @@ class SpanHandle:
 
 def _chunk_text(chunk: Any) -> str:
     """Text of a streaming chunk: OpenAI ``choices[0].delta.content``, Anthropic
-    ``delta.text``, or ``str``."""
+    ``delta.text``, or ``str`` for plain values. Provider chunks without text (OpenAI's
+    final usage-only chunk with empty ``choices``, Anthropic ``message_start``) give ""."""
     choices = getattr(chunk, "choices", None)
     if choices is None and isinstance(chunk, Mapping):
         choices = chunk.get("choices")
-    if choices:
+    if choices is not None:
+        if not choices:
+            return ""
         first = choices[0]
         delta = first.get("delta") if isinstance(first, Mapping) else getattr(first, "delta", None)
-        if delta is not None:
-            content = (
-                delta.get("content")
-                if isinstance(delta, Mapping)
-                else getattr(delta, "content", None)
-            )
-            return content or ""
-    delta = getattr(chunk, "delta", None)
+        if delta is None:
+            return ""
+        content = (
+            delta.get("content") if isinstance(delta, Mapping) else getattr(delta, "content", None)
+        )
+        return content if isinstance(content, str) else ""
+    delta = chunk.get("delta") if isinstance(chunk, Mapping) else getattr(chunk, "delta", None)
     if delta is not None:
-        return getattr(delta, "text", None) or ""
-    return "" if chunk is None else str(chunk)
+        text = delta.get("text") if isinstance(delta, Mapping) else getattr(delta, "text", None)
+        return text if isinstance(text, str) else ""
+    if chunk is None or isinstance(chunk, Mapping) or hasattr(chunk, "type"):
+        return ""  # a provider event that carries no text
+    return str(chunk)
 
 
 class NoopHandle(SpanHandle):
