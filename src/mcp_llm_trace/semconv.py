@@ -29,7 +29,13 @@ from opentelemetry.semconv._incubating.attributes import (
     rpc_attributes,
     session_attributes,
 )
-from opentelemetry.semconv.attributes import error_attributes, exception_attributes
+from opentelemetry.semconv.attributes import (
+    error_attributes,
+    exception_attributes,
+    http_attributes,
+    server_attributes,
+    url_attributes,
+)
 
 # ------------------------------------------------------------------ OpenInference
 OI = SpanAttributes
@@ -176,6 +182,13 @@ ERROR_TYPE: Final = error_attributes.ERROR_TYPE
 EXCEPTION_MESSAGE: Final = exception_attributes.EXCEPTION_MESSAGE
 EXCEPTION_STACKTRACE: Final = exception_attributes.EXCEPTION_STACKTRACE
 EXCEPTION_TYPE: Final = exception_attributes.EXCEPTION_TYPE
+# HTTP (a gateway's inbound request span)
+HTTP_REQUEST_METHOD: Final = http_attributes.HTTP_REQUEST_METHOD
+HTTP_RESPONSE_STATUS_CODE: Final = http_attributes.HTTP_RESPONSE_STATUS_CODE
+HTTP_ROUTE: Final = http_attributes.HTTP_ROUTE
+URL_PATH: Final = url_attributes.URL_PATH
+SERVER_ADDRESS: Final = server_attributes.SERVER_ADDRESS
+SERVER_PORT: Final = server_attributes.SERVER_PORT
 
 # ------------------------------------------------------------------ project keys
 PREFIX: Final = "mcp_llm_trace."
@@ -349,6 +362,9 @@ def _collect_known() -> frozenset[str]:
         session_attributes,
         error_attributes,
         exception_attributes,
+        http_attributes,
+        url_attributes,
+        server_attributes,
     ):
         values.update(v for k, v in vars(mod).items() if k.isupper() and isinstance(v, str))
     values.update({TENANT_ID, OPENINFERENCE_PROJECT_NAME})

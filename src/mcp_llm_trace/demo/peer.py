@@ -13,6 +13,7 @@ import sys
 import time
 
 import mcp_llm_trace as mlt
+from mcp_llm_trace import semconv as sc
 
 
 def main() -> int:
@@ -29,7 +30,7 @@ def main() -> int:
                 req.get("tool", "kb_lookup"),
                 arguments=req.get("args"),
                 side="server",
-                attributes={"peer.service": "mcp-gateway-1", "rpc.method": "tools/call"},
+                attributes={sc.PEER_SERVICE: "mcp-gateway-1", sc.RPC_METHOD: "tools/call"},
             ) as span,
         ):
             with mlt.db_span("SELECT", db_system="sqlite", collection="kb"):

@@ -8,6 +8,7 @@ from collections.abc import Callable, MutableMapping
 from typing import Any
 
 import mcp_llm_trace as mlt
+from mcp_llm_trace import semconv as sc
 from mcp_llm_trace.demo.stub import (
     MODELS,
     PII_PROMPTS,
@@ -61,9 +62,9 @@ def run_request(
             "gateway.request",
             openinference_kind="CHAIN",
             attributes={
-                "http.request.method": "POST",
-                "url.path": "/tools/invoke",
-                "http.response.status_code": 200,
+                sc.HTTP_REQUEST_METHOD: "POST",
+                sc.URL_PATH: "/tools/invoke",
+                sc.HTTP_RESPONSE_STATUS_CODE: 200,
             },
         ) as req,
     ):
