@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from opentelemetry import propagate
 from opentelemetry.propagators.composite import CompositePropagator
 from opentelemetry.propagators.textmap import TextMapPropagator
 from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SpanExporter
 
 from mcp_llm_trace import semconv as sc
 from mcp_llm_trace._version import __version__
 from mcp_llm_trace.config import TelemetryConfig
 from mcp_llm_trace.export.pipeline import SpanTransform
+from mcp_llm_trace.metrics import MetricsCollector
 
 logger = logging.getLogger("mcp_llm_trace")
 
@@ -58,31 +60,105 @@ def wrap_exporter(exporter: SpanExporter, cfg: TelemetryConfig, name: str) -> Sp
     """Put the circuit breaker + spool around a destination (not around memory/console)."""
     if name in ("memory", "console"):
         return exporter
-    try:
-        from mcp_llm_trace.export.resilience import ResilientExporter
-    except ImportError:  # pragma: no cover - transitional until the module lands
-        return exporter
+    from mcp_llm_trace.export.resilience import ResilientExporter
+
     return ResilientExporter(exporter, cfg, name)
 
 
-def build_transforms(cfg: TelemetryConfig) -> list[SpanTransform]:
-    """Export-thread transforms in order: enrichment (tokens/cost), scrubbing, size budget."""
-    out: list[SpanTransform] = []
-    if cfg.pricing.enabled:
-        try:
-            from mcp_llm_trace.pricing.enrich import CostEnrichmentTransform
+def build_transforms(
+    cfg: TelemetryConfig,
+    custom: list[SpanTransform] | None = None,
+    metrics: MetricsCollector | None = None,
+) -> list[SpanTransform]:
+    """Export-thread transforms in order: enrichment (tokens/cost, quotas), custom ones,
+    scrubbing, size budget."""
+    from mcp_llm_trace.export.budget import SizeBudgetTransform
+    from mcp_llm_trace.pricing.enrich import CostEnrichmentTransform
 
-            out.append(CostEnrichmentTransform(cfg))
-        except ImportError:  # pragma: no cover - transitional
-            pass
+    out: list[SpanTransform] = []
+    quota = None
+    if cfg.pricing.budgets:
+        from mcp_llm_trace.pricing.quota import QuotaTracker
+
+        quota = QuotaTracker(cfg.pricing.budgets)
+        if metrics is not None:
+            metrics.observable_gauge(
+                "mcp_llm_trace.quota.utilization",
+                lambda: [(f, {"quota.scope": s, "quota.id": i}) for s, i, f in quota.utilization()],
+                description="Fraction of the tenant/user budget used in the current window",
+            )
+    cost = CostEnrichmentTransform(cfg, on_cost=_cost_callback(metrics, quota))
+    out.append(QuotaEventTransform(cost, quota) if quota is not None else cost)
+    out.extend(custom or ())
     if cfg.scrubbing_enabled:
         from mcp_llm_trace.privacy.transform import ScrubTransform
 
         out.append(ScrubTransform(cfg))
-    from mcp_llm_trace.export.budget import SizeBudgetTransform
-
     out.append(SizeBudgetTransform(cfg.capture.max_span_bytes))
     return out
+
+
+def _cost_callback(metrics: MetricsCollector | None, quota: Any) -> Any:
+    counter = metrics.instrument("cost") if metrics is not None else None
+
+    def on_cost(cost: Any, usage: Any, attrs: Mapping[str, Any]) -> None:
+        if counter is not None and metrics is not None and cost.priced:
+            dims = {k: attrs[k] for k in _COST_DIMS if k in attrs}
+            metrics.add(counter, float(cost.total), dims)
+        if quota is not None:
+            quota.on_cost(cost, usage, attrs)
+
+    return on_cost
+
+
+_COST_DIMS = (sc.TENANT_ID, sc.USER_ID, sc.GEN_AI_REQUEST_MODEL, sc.GEN_AI_PROVIDER_NAME)
+
+
+class QuotaEventTransform:
+    """Runs cost enrichment span by span and adds a ``mcp_llm_trace.quota.threshold``
+    event to the span whose cost made a budget cross 80 %/100 %."""
+
+    name = "cost_enrichment"
+
+    def __init__(self, inner: Any, quota: Any) -> None:
+        self.inner = inner
+        self.quota = quota
+
+    def transform(self, spans: Sequence[ReadableSpan]) -> Sequence[ReadableSpan]:
+        """Enrich each span; attach threshold events where a budget was crossed."""
+        from opentelemetry.sdk.trace import Event
+
+        from mcp_llm_trace._internal.spancopy import copy_span
+
+        out: list[ReadableSpan] = []
+        for span in spans:
+            (done,) = self.inner.transform([span])
+            crossings = self.quota.drain_crossings()
+            if crossings:
+                events = list(done.events)
+                for c in crossings:
+                    events.append(
+                        Event(
+                            "mcp_llm_trace.quota.threshold",
+                            {
+                                "quota.scope": c.scope,
+                                "quota.id": c.id,
+                                "quota.period": c.period,
+                                "quota.threshold": c.threshold,
+                                "quota.utilization": c.fraction,
+                            },
+                        )
+                    )
+                    logger.warning(
+                        "mcp-llm-trace: %s %r used %.0f%% of its %s budget",
+                        c.scope,
+                        c.id,
+                        c.fraction * 100,
+                        c.period,
+                    )
+                done = copy_span(done, events=events)
+            out.append(done)
+        return out
 
 
 def _metric_reader(cfg: TelemetryConfig) -> Any:
