@@ -1,0 +1,288 @@
+"""Export-thread cases: token counting, pricing, scrubbing, file and OTLP/HTTP export.
+
+These run on a pre-built batch of typical LLM spans, called directly (no queue), so the
+figure is the export thread's own throughput.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from decimal import Decimal
+from typing import Any
+
+from opentelemetry.sdk.trace import ReadableSpan
+
+from tests.benchmarks import fixtures as fx
+from tests.benchmarks.harness import Group, Prepared, Variant
+
+KB_TEXT = ((fx.SYSTEM + " " + fx.USER + " " + fx.ANSWER + " ") * 6)[:1024]
+BATCH = 64
+
+
+def _spans(usage: bool = True) -> list[ReadableSpan]:
+    return fx.make_llm_spans(BATCH, usage=usage)
+
+
+# ------------------------------------------------------------------ enrichment
+
+
+def _tiktoken_raw() -> Prepared:
+    from mcp_llm_trace.tokens import get_encoding
+
+    enc = get_encoding("o200k_base")
+    text = KB_TEXT
+    return Prepared(lambda: enc.encode_ordinary(text))
+
+
+def _count_tokens() -> Prepared:
+    from mcp_llm_trace import count_tokens
+
+    count_tokens("warm", model=fx.MODEL)
+    text = KB_TEXT
+    return Prepared(lambda: count_tokens(text, model=fx.MODEL))
+
+
+def tokens_group() -> Group:
+    """Tokens when usage is missing: per KB of text."""
+    return Group(
+        "tokens", "Token counting when usage is missing (per KB, export thread)", "export",
+        Variant("tiktoken", "tiktoken o200k encode_ordinary, 1 KB", _tiktoken_raw, ops=2000),
+        [Variant("count_tokens", "mlt.count_tokens(text, model='gpt-4o'), 1 KB",
+                 _count_tokens, ops=2000)],
+        unit="KB",
+    )
+
+
+def _decimal_floor() -> Prepared:
+    p_in, p_out = Decimal("2.5") / 1_000_000, Decimal("10") / 1_000_000
+    return Prepared(lambda: p_in * 96 + p_out * 42)
+
+
+def _compute_cost() -> Prepared:
+    from mcp_llm_trace.pricing import Usage, compute_cost
+
+    usage = Usage(input_tokens=96, output_tokens=42)
+    compute_cost(fx.MODEL, fx.PROVIDER, usage)
+    return Prepared(lambda: compute_cost(fx.MODEL, fx.PROVIDER, usage))
+
+
+def _enrich(usage: bool) -> Any:
+    def setup() -> Prepared:
+        from mcp_llm_trace.config import TelemetryConfig
+        from mcp_llm_trace.pricing.enrich import CostEnrichmentTransform
+
+        spans = _spans(usage)
+        t = CostEnrichmentTransform(TelemetryConfig())
+        # Without usage the transform counts tokens from text the spans left behind;
+        # re-remember it before every batch so each timed call does the real work.
+        texts = _side_texts(spans) if not usage else []
+
+        def op() -> None:
+            for ctx, pair in texts:
+                _remember(ctx, pair)
+            t.transform(spans)
+
+        return Prepared(op, units_per_op=len(spans))
+
+    return setup
+
+
+def _side_texts(spans: list[ReadableSpan]) -> list[tuple[Any, tuple[str, str]]]:
+    from mcp_llm_trace._internal.messages import to_json
+
+    text = (to_json(fx.MESSAGES), fx.ANSWER)
+    return [(s.context, text) for s in spans]
+
+
+def _remember(ctx: Any, pair: tuple[str, str]) -> None:
+    from mcp_llm_trace._internal import pending
+
+    with pending._lock:
+        pending._texts[(ctx.trace_id, ctx.span_id)] = pair
+
+
+def pricing_group() -> Group:
+    """Cost per span: compute_cost and the enrichment transform."""
+    return Group(
+        "pricing", "Cost per span (export thread)", "export",
+        Variant("decimal", "floor: two Decimal multiply-adds", _decimal_floor, ops=20_000),
+        [
+            Variant("compute_cost", "mlt.compute_cost(gpt-4o, openai, usage)",
+                    _compute_cost, ops=5_000),
+            Variant("enrich_usage", "CostEnrichmentTransform per span, usage present",
+                    _enrich(True), ops=40),
+            Variant("enrich_tokens", "CostEnrichmentTransform per span, usage missing "
+                    "(counts tokens)", _enrich(False), ops=20),
+        ],
+        unit="span",
+    )
+
+
+# ------------------------------------------------------------------ scrubbing
+
+
+def _regex_floor() -> Prepared:
+    spans = _spans()
+    email = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
+    phone = re.compile(r"\+?\d[\d ()-]{7,}\d")
+
+    def op() -> None:
+        for s in spans:
+            for v in (s.attributes or {}).values():
+                if isinstance(v, str):
+                    phone.sub("<PHONE>", email.sub("<EMAIL>", v))
+
+    return Prepared(op, units_per_op=fx.text_bytes(spans) / 1024)
+
+
+def _scrub(ner: bool) -> Any:
+    def setup() -> Prepared:
+        from mcp_llm_trace.config import load_config
+        from mcp_llm_trace.privacy.transform import ScrubTransform
+
+        cfg = load_config(capture_content=True, privacy_ner=ner)
+        t = ScrubTransform(cfg)
+        t.transform(_spans()[:2])  # load Presidio/spaCy outside the timing
+        batches = [_spans() for _ in range(2)]
+        # Distinct text per batch so the scrubber's result cache cannot answer.
+        for b_i, b in enumerate(batches):
+            for s_i, s in enumerate(b):
+                s._attributes = _salted(s, f"{b_i}-{s_i}")  # type: ignore[attr-defined]
+        it = iter(range(10**9))
+
+        def op() -> None:
+            i = next(it)
+            batch = batches[i % 2]
+            for s_i, s in enumerate(batch):
+                s._attributes = _salted(s, f"{i}-{s_i}")  # type: ignore[attr-defined]
+            t.transform(batch)
+
+        return Prepared(op, units_per_op=fx.text_bytes(batches[0]) / 1024)
+
+    return setup
+
+
+def _salted(span: ReadableSpan, salt: str) -> dict[str, Any]:
+    out = {}
+    for k, v in (span.attributes or {}).items():
+        out[k] = (v.rsplit(" #", 1)[0] + f" #{salt}") if isinstance(v, str) and len(v) > 50 else v
+    return out
+
+
+def scrub_group() -> Group:
+    """Scrubbing throughput, pattern mode and NER, in KB of span text per second."""
+    return Group(
+        "scrub", "Scrubbing throughput (export thread; KB of string attributes)", "export",
+        Variant("regex_floor", "floor: one e-mail + one phone regex over the same text",
+                _regex_floor, ops=200),
+        [
+            Variant("scrub_pattern", "ScrubTransform, pattern mode (default)", _scrub(False),
+                    ops=3, warmup=1),
+            Variant("scrub_ner", "ScrubTransform, privacy_ner=True (spaCy en_core_web_sm)",
+                    _scrub(True), ops=1, warmup=1),
+        ],
+        kind="throughput", unit="KB",
+        note=f"One op = a batch of {BATCH} typical LLM spans; every batch has fresh text "
+             "(no cache hits).",
+    )
+
+
+# ------------------------------------------------------------------ exporters
+
+
+def _sdk_json() -> Prepared:
+    spans = _spans()
+    devnull = open(os.devnull, "w")  # noqa: SIM115 — closed in teardown
+
+    def op() -> None:
+        for s in spans:
+            devnull.write(s.to_json(indent=None))
+
+    return Prepared(op, teardown=devnull.close, units_per_op=len(spans))
+
+
+def _file_exporter() -> Prepared:
+    from mcp_llm_trace.export.file import FileSpanExporter
+
+    spans = _spans()
+    tmp = tempfile.TemporaryDirectory()
+    exp = FileSpanExporter(tmp.name, max_bytes=1 << 30)
+
+    def stop() -> None:
+        exp.shutdown()
+        tmp.cleanup()
+
+    return Prepared(lambda: exp.export(spans), teardown=stop, units_per_op=len(spans))
+
+
+class _Receiver:
+    """An OTLP/HTTP receiver (tests/support) in a subprocess, so decoding it does not
+    share our GIL."""
+
+    def __init__(self) -> None:
+        code = ("import sys,time;from tests.support.receivers import OTLPHTTPReceiver as R;"
+                "r=R();r.start();print(r.endpoint,flush=True);sys.stdin.read();r.stop()")
+        self.proc = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, text=True, cwd=_ROOT)
+        assert self.proc.stdout is not None
+        self.endpoint = self.proc.stdout.readline().strip()
+
+    def stop(self) -> None:
+        if self.proc.stdin:
+            self.proc.stdin.close()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def _otlp(ours: bool) -> Any:
+    def setup() -> Prepared:
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+        from mcp_llm_trace._internal.providers import wrap_exporter
+        from mcp_llm_trace.config import load_config
+        from mcp_llm_trace.export.otlp import build_otlp_exporter
+
+        spans = _spans()
+        rec = _Receiver()
+        if ours:
+            cfg = load_config(traces_exporter="otlp", otlp_traces_endpoint=rec.endpoint)
+            exp = wrap_exporter(build_otlp_exporter(cfg), cfg, "otlp")
+        else:
+            exp = OTLPSpanExporter(endpoint=rec.endpoint)
+
+        def stop() -> None:
+            exp.shutdown()
+            rec.stop()
+
+        return Prepared(lambda: exp.export(spans), teardown=stop, units_per_op=len(spans))
+
+    return setup
+
+
+def exporters_group() -> Group:
+    """File exporter and OTLP/HTTP to a local receiver, spans/s."""
+    return Group(
+        "exporters", "Exporters (export thread; spans/s)", "export",
+        Variant("sdk_json", "floor: SDK ReadableSpan.to_json() to /dev/null", _sdk_json,
+                ops=30),
+        [
+            Variant("file", "FileSpanExporter (OTLP/JSON lines)", _file_exporter, ops=30),
+            Variant("otlp_sdk", "OTel OTLPSpanExporter (HTTP) → local receiver",
+                    _otlp(False), ops=20),
+            Variant("otlp_ours", "our OTLP/HTTP (breaker + spool wrapper) → local receiver",
+                    _otlp(True), ops=20),
+        ],
+        kind="throughput", unit="span",
+        note=f"One op = one export call with {BATCH} typical LLM spans. The receiver runs "
+             "in a subprocess on the same machine.",
+    )
+
