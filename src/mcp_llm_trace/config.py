@@ -496,6 +496,17 @@ def load_config(
     for name, raw in kwargs.items():
         setting = by_kwarg[name]
         try:
+            if (
+                setting.key.endswith("_s")
+                and isinstance(raw, (int, float))
+                and not isinstance(raw, bool)
+            ):
+                # In code, a bare number for a duration means seconds (the field's unit);
+                # only environment values follow OTel's milliseconds convention.
+                if not raw >= 0:  # also rejects NaN
+                    raise ValueError(f"expected a duration >= 0 seconds, got {raw!r}")
+                values[setting.key] = float(raw)
+                continue
             values[setting.key] = setting.parse(raw)
         except (ValueError, TypeError) as exc:
             shown = "'***'" if setting.secret else repr(raw)

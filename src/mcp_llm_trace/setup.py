@@ -286,6 +286,13 @@ def _build(cfg: TelemetryConfig, extra_transforms: list[SpanTransform]) -> Telem
     )
     procs: list[BatchExportProcessor] = []
     metrics.install_standard(queue_depth=lambda: procs[0].queue_depth if procs else 0)
+    from mcp_llm_trace._internal.providers import breaker_observations
+
+    MetricsCollector(metrics.meter, dimensions=None).observable_gauge(
+        "mcp_llm_trace.export.circuit_breaker.state",
+        breaker_observations,
+        description="Circuit breaker per exporter: 0 closed, 1 half-open, 2 open",
+    )
 
     processor: BatchExportProcessor | None = None
     batch = cfg.batch

@@ -62,7 +62,21 @@ def wrap_exporter(exporter: SpanExporter, cfg: TelemetryConfig, name: str) -> Sp
         return exporter
     from mcp_llm_trace.export.resilience import ResilientExporter
 
-    return ResilientExporter(exporter, cfg, name)
+    def on_state_change(dest: str, old: Any, new: Any) -> None:
+        BREAKER_STATES[dest] = str(getattr(new, "value", new))
+
+    BREAKER_STATES[name] = "closed"
+    return ResilientExporter(exporter, cfg, name, on_state_change=on_state_change)
+
+
+#: Current circuit-breaker state per destination (read by the state gauge).
+BREAKER_STATES: dict[str, str] = {}
+_STATE_VALUE = {"closed": 0.0, "half_open": 1.0, "open": 2.0}
+
+
+def breaker_observations() -> list[tuple[float, Mapping[str, Any]]]:
+    """``mcp_llm_trace.export.circuit_breaker.state``: 0 closed, 1 half-open, 2 open."""
+    return [(_STATE_VALUE.get(s, 0.0), {"exporter": d}) for d, s in BREAKER_STATES.items()]
 
 
 def build_transforms(
