@@ -172,17 +172,19 @@ def tool_span(
     if rt.tracer is None:
         return deferred_noop(tool_span, locals())
     a = _kind_attrs(rt, sc.KIND_TOOL, "execute_tool")
-    a[sc.GEN_AI_TOOL_NAME] = tool_name
     if rt.openinference:
         a[sc.TOOL_NAME] = tool_name
         if description:
             a[sc.TOOL_DESCRIPTION] = description
+        if call_id:
+            a[sc.TOOL_ID] = call_id
     if rt.genai:
+        a[sc.GEN_AI_TOOL_NAME] = tool_name
         a[sc.GEN_AI_TOOL_TYPE] = tool_type
         if description:
             a[sc.GEN_AI_TOOL_DESCRIPTION] = description
-    if call_id:
-        a[sc.GEN_AI_TOOL_CALL_ID] = call_id
+        if call_id:
+            a[sc.GEN_AI_TOOL_CALL_ID] = call_id
     _extra(a, attributes)
     h = SpanHandle(rt, f"execute_tool {tool_name}", a, family="tool", metric="tool")
     if arguments is not None:
@@ -222,13 +224,14 @@ def prompt_span(
     if rt.tracer is None:
         return deferred_noop(prompt_span, locals())
     a = _kind_attrs(rt, sc.KIND_PROMPT, None)
-    a[sc.GEN_AI_PROMPT_NAME] = name
-    if version is not None:
+    if rt.genai:
+        a[sc.GEN_AI_PROMPT_NAME] = name
+    if version is not None and rt.openinference:
         a[sc.LLM_PROMPT_TEMPLATE_VERSION] = str(version)
     if variables:
         a[sc.PROMPT_VARIABLE_NAMES] = sorted(str(k) for k in variables)
     h = SpanHandle(rt, f"prompt {name}", a, family="prompt")
-    if h._captures(False):
+    if rt.openinference and h._captures(False):  # GenAI has no template keys
         if template is not None:
             a[sc.LLM_PROMPT_TEMPLATE] = template
         if variables:
@@ -254,7 +257,7 @@ def retriever_span(
     if rt.tracer is None:
         return deferred_noop(retriever_span, locals())  # type: ignore[return-value]
     a = _kind_attrs(rt, sc.KIND_RETRIEVER, "retrieval")
-    if data_source:
+    if data_source and rt.genai:
         a[sc.GEN_AI_DATA_SOURCE_ID] = data_source
     if top_k is not None:
         a[sc.VECTOR_TOP_K] = top_k
@@ -268,9 +271,7 @@ def retriever_span(
     if query is not None:
         a[sc.CONTENT_INPUT_LENGTH] = len(query)
         if h._captures(False):
-            a[sc.INPUT_VALUE] = query
-            if rt.genai:
-                a[sc.GEN_AI_RETRIEVAL_QUERY_TEXT] = query
+            _query_attributes(rt, a, query)
     _extra(a, attributes)
     return _decorable(
         h,
@@ -278,6 +279,13 @@ def retriever_span(
         (),
         {"data_source": data_source, "top_k": top_k, "attributes": attributes},
     )
+
+
+def _query_attributes(rt: Runtime, a: dict[str, AttributeValue], query: str) -> None:
+    if rt.openinference:
+        a[sc.INPUT_VALUE] = query
+    if rt.genai:
+        a[sc.GEN_AI_RETRIEVAL_QUERY_TEXT] = query
 
 
 def embedding_span(
@@ -293,13 +301,15 @@ def embedding_span(
         return deferred_noop(embedding_span, locals())  # type: ignore[return-value]
     a = _kind_attrs(rt, sc.KIND_EMBEDDING, "embeddings")
     if model:
-        a[sc.GEN_AI_REQUEST_MODEL] = model
+        if rt.genai:
+            a[sc.GEN_AI_REQUEST_MODEL] = model
         if rt.openinference:
             a[sc.EMBEDDING_MODEL_NAME] = model
             a[sc.LLM_MODEL_NAME] = model
     names = provider_names(provider)
     if names is not None:
-        a[sc.GEN_AI_PROVIDER_NAME] = names.genai
+        if rt.genai:
+            a[sc.GEN_AI_PROVIDER_NAME] = names.genai
         if rt.openinference:
             a[sc.LLM_PROVIDER] = names.openinference
     h = EmbeddingHandle(
@@ -341,7 +351,7 @@ def vector_search_span(
     if query is not None:
         a[sc.CONTENT_INPUT_LENGTH] = len(query)
         if h._captures(False):
-            a[sc.INPUT_VALUE] = query
+            _query_attributes(rt, a, query)
     _extra(a, attributes)
     return _decorable(
         h,
@@ -380,7 +390,8 @@ def agent_span(name: str, *, attributes: Mapping[str, Any] | None = None) -> Spa
     if rt.tracer is None:
         return deferred_noop(agent_span, locals())
     a = _kind_attrs(rt, sc.KIND_AGENT, "invoke_agent")
-    a[sc.GEN_AI_AGENT_NAME] = name
+    if rt.genai:
+        a[sc.GEN_AI_AGENT_NAME] = name
     if rt.openinference:
         a[sc.AGENT_NAME] = name
     _extra(a, attributes)

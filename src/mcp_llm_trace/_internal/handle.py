@@ -189,6 +189,8 @@ class SpanHandle:
         cap = self._rt.capture
         if cap is None:
             return True  # no config → an external SDK set-up: behave like OpenInference
+        if cap.hide_outputs if output else cap.hide_inputs:
+            return False  # OPENINFERENCE_HIDE_INPUTS/OUTPUTS: every span, every category
         table = OUTPUT_CATEGORY if output else INPUT_CATEGORY
         return bool(getattr(cap, table.get(self._family, "tool_io")))
 
@@ -247,10 +249,7 @@ class SpanHandle:
             text = msg.to_json(value)
             self._pending[sc.CONTENT_INPUT_LENGTH] = len(text)
             if self._captures(False):
-                self._pending[sc.INPUT_VALUE] = text
-                self._pending[sc.INPUT_MIME_TYPE] = (
-                    sc.MIME_TEXT if isinstance(value, str) else sc.MIME_JSON
-                )
+                self._content(text, value, output=False)
         except Exception as exc:
             report_internal_error("span.set_input", exc)
         return self
@@ -264,13 +263,27 @@ class SpanHandle:
             text = msg.to_json(value)
             self._pending[sc.CONTENT_OUTPUT_LENGTH] = len(text)
             if self._captures(True):
-                self._pending[sc.OUTPUT_VALUE] = text
-                self._pending[sc.OUTPUT_MIME_TYPE] = (
-                    sc.MIME_TEXT if isinstance(value, str) else sc.MIME_JSON
-                )
+                self._content(text, value, output=True)
         except Exception as exc:
             report_internal_error("span.set_output", exc)
         return self
+
+    def _content(self, text: str, value: Any, *, output: bool) -> None:
+        """Captured input/output: ``input.value``/``output.value``; a tool's also go to
+        ``gen_ai.tool.call.arguments``/``result`` (and only there in ``genai`` mode)."""
+        p = self._pending
+        rt = self._rt
+        tool = self._family == "tool"
+        if tool and rt.genai:
+            p[sc.GEN_AI_TOOL_CALL_RESULT if output else sc.GEN_AI_TOOL_CALL_ARGUMENTS] = text
+        if not tool or rt.openinference:
+            mime = sc.MIME_TEXT if isinstance(value, str) else sc.MIME_JSON
+            if output:
+                p[sc.OUTPUT_VALUE] = text
+                p[sc.OUTPUT_MIME_TYPE] = mime
+            else:
+                p[sc.INPUT_VALUE] = text
+                p[sc.INPUT_MIME_TYPE] = mime
 
     def add_chunk(self, chunk: Any) -> SpanHandle:
         """Streaming: the first call stamps time-to-first-chunk; text is assembled as

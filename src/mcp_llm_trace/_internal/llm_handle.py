@@ -207,8 +207,8 @@ class DocumentsHandle(SpanHandle):
 
     def set_input_documents(self, documents: Sequence[Any]) -> DocumentsHandle:
         """Reranker input documents."""
-        if not self.span.is_recording():
-            return self
+        if not self.span.is_recording() or not self._rt.openinference:
+            return self  # GenAI has no reranker keys
         self._pending.update(
             msg.document_attributes(
                 list(documents),

@@ -23,6 +23,12 @@ _DIMENSION_KEYS = (
     sc.DB_SYSTEM,
 )
 
+_OI_FALLBACK = (
+    (sc.GEN_AI_REQUEST_MODEL, sc.LLM_MODEL_NAME),
+    (sc.GEN_AI_PROVIDER_NAME, sc.LLM_PROVIDER),
+    (sc.GEN_AI_TOOL_NAME, sc.TOOL_NAME),
+)
+
 
 def record_span_metrics(handle: SpanHandle, exc: BaseException | None) -> None:
     """Duration/tokens/requests/tool counters for one finished helper span."""
@@ -39,6 +45,11 @@ def record_span_metrics(handle: SpanHandle, exc: BaseException | None) -> None:
             if v is not None:
                 source[k] = v
     attrs: dict[str, AttributeValue] = {k: source[k] for k in _DIMENSION_KEYS if k in source}
+    if not rt.genai:
+        # semconv=openinference: spans lack gen_ai.* keys, the metrics keep GenAI names.
+        for metric_key, oi_key in _OI_FALLBACK:
+            if metric_key not in attrs and oi_key in source:
+                attrs[metric_key] = source[oi_key]
     error_type = handle._pending.get(sc.ERROR_TYPE)
     if exc is not None or error_type is not None:
         attrs[sc.ERROR_TYPE] = error_type or type(exc).__qualname__
