@@ -197,7 +197,7 @@ class CostEnrichmentTransform:
             if self.write_genai:
                 extra.setdefault(genai_key, value)
         total = attrs.get(sc.LLM_TOKEN_TOTAL)
-        if total is None:
+        if total is None and self.write_oi:  # an OpenInference key: not in genai mode
             extra[sc.LLM_TOKEN_TOTAL] = usage.total_tokens
 
     # ------------------------------------------------------------------ cost
