@@ -106,7 +106,7 @@ class FieldRules:
         line_keys = [k.lower() for k in line_value_keys]
         other_keys = [k for k in self.keys if k not in line_keys]
         self._placeholders = [re.compile(p, re.IGNORECASE) for p in placeholders]
-        prefix = r"(?P<dash>--)?(?<![A-Za-z0-9])(?P<full>(?:[A-Za-z0-9]+[_.-])*"
+        prefix = r"(?P<dash>--)?(?<![A-Za-z0-9])("
         tail = (
             r")(?![A-Za-z0-9_])(?:\\?[\"'])?"  # the closing quote of a quoted key
             r"[ \t]*(?:(?::=|=>|[:=])|(?(dash)[ \t]|(?!)))[ \t]*"
