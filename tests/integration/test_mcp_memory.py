@@ -201,8 +201,7 @@ async def test_metrics_recorded(captured_spans: CapturedSpans) -> None:
         await client.call_tool("add", {"a": 1, "b": 1})
     reader = captured_spans.telemetry.meter_provider._mcp_llm_trace_reader
     data = reader.get_metrics_data()
-    names = {m.name for rm in data.resource_metrics for sm in rm.scope_metrics
-             for m in sm.metrics}
+    names = {m.name for rm in data.resource_metrics for sm in rm.scope_metrics for m in sm.metrics}
     assert {"mcp.server.operation.duration", "mcp.client.operation.duration"} <= names
 
 
@@ -213,4 +212,3 @@ async def test_uninstrument_restores_sdk(captured_spans: CapturedSpans) -> None:
         result = await client.call_tool("add", {"a": 1, "b": 1})
     assert not result.meta or TRACE_ID_META_KEY not in result.meta
     assert instrument_mcp() and is_instrumented()
-

@@ -95,7 +95,9 @@ def make_gateway(upstream: Any, *, peer: str = "upstream") -> MCPServer:
     return app
 
 
-async def answer_sampling(ctx: Any, params: mt.CreateMessageRequestParams) -> mt.CreateMessageResult:
+async def answer_sampling(
+    ctx: Any, params: mt.CreateMessageRequestParams
+) -> mt.CreateMessageResult:
     """The client's "model": always answers 42."""
     return mt.CreateMessageResult(
         role="assistant", content=mt.TextContent(type="text", text="42"), model="fake-model"

@@ -75,8 +75,9 @@ def child(tmp_path: Path) -> tuple[Path, dict[str, str]]:
 
 
 def _params(script: Path, env: dict[str, str]) -> StdioServerParameters:
-    return StdioServerParameters(command=sys.executable, args=[str(script)],
-                                 env={**os.environ, **env})
+    return StdioServerParameters(
+        command=sys.executable, args=[str(script)], env={**os.environ, **env}
+    )
 
 
 def _spans(env: dict[str, str]) -> list[dict[str, Any]]:
@@ -104,8 +105,10 @@ async def test_gateway_forwards_to_stdio_peer_in_one_trace(
     assert (forward.attributes or {})[sc.PEER_SERVICE] == "upstream-svc"
     # the stdio hop itself: the gateway's send span is the forward span (no duplicate)
     assert not [s for s in local if s.name == "MCP send tools/call search"]
-    assert peer[0]["attributes"][sc.JSONRPC_REQUEST_ID] == (forward.attributes or {})[
-        sc.JSONRPC_REQUEST_ID]
+    assert (
+        peer[0]["attributes"][sc.JSONRPC_REQUEST_ID]
+        == (forward.attributes or {})[sc.JSONRPC_REQUEST_ID]
+    )
     gateway_span = only(local, "tools/call forward_search", SpanKind.SERVER)
     assert result.meta is not None
     assert result.meta[TRACE_ID_META_KEY] == hex_trace(gateway_span) == peer[0]["trace_id"]
@@ -119,19 +122,45 @@ def _rpc(proc: subprocess.Popen[bytes], message: dict[str, Any]) -> None:
 
 def test_child_flushes_on_sigterm(child: tuple[Path, dict[str, str]]) -> None:
     script, env = child
-    proc = subprocess.Popen([sys.executable, str(script)], env={**os.environ, **env},
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, str(script)],
+        env={**os.environ, **env},
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
     try:
-        _rpc(proc, {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
-            "protocolVersion": "2025-11-25", "capabilities": {},
-            "clientInfo": {"name": "raw", "version": "1"}}})
+        _rpc(
+            proc,
+            {
+                "jsonrpc": "2.0",
+                "id": 1,
+                "method": "initialize",
+                "params": {
+                    "protocolVersion": "2025-11-25",
+                    "capabilities": {},
+                    "clientInfo": {"name": "raw", "version": "1"},
+                },
+            },
+        )
         assert proc.stdout is not None
         proc.stdout.readline()
         _rpc(proc, {"jsonrpc": "2.0", "method": "notifications/initialized"})
-        _rpc(proc, {"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {
-            "name": "add", "arguments": {"a": 1, "b": 2}, "_meta": {
-                "traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"}}})
+        _rpc(
+            proc,
+            {
+                "jsonrpc": "2.0",
+                "id": 2,
+                "method": "tools/call",
+                "params": {
+                    "name": "add",
+                    "arguments": {"a": 1, "b": 2},
+                    "_meta": {
+                        "traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+                    },
+                },
+            },
+        )
         answer = json.loads(proc.stdout.readline())
         assert answer["result"]["_meta"][TRACE_ID_META_KEY] == "0af7651916cd43dd8448eb211c80319c"
         time.sleep(0.1)

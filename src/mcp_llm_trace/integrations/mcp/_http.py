@@ -43,7 +43,7 @@ def trace_id_from_body(body: bytes) -> str | None:
 
 
 def wrap_handle_request(original: Callable[..., Awaitable[None]]) -> Callable[..., Any]:
-    """``StreamableHTTPSessionManager.handle_request`` with the header added."""
+    """An ASGI entry point ``(self, scope, receive, send)`` with the header added."""
 
     async def handle_request(
         self: Any,
@@ -51,7 +51,12 @@ def wrap_handle_request(original: Callable[..., Awaitable[None]]) -> Callable[..
         receive: Callable[[], Awaitable[Message]],
         send: Callable[[Message], Awaitable[None]],
     ) -> None:
-        if active().tracer is None or scope.get("type") != "http" or scope.get("method") != "POST":
+        if (
+            active().tracer is None
+            or scope.get("type") != "http"
+            or scope.get("method") != "POST"
+            or HTTP_TRACE_SLOT.get() is not None
+        ):
             await original(self, scope, receive, send)
             return
         slot: list[str] = []
@@ -100,7 +105,12 @@ def wrap_handle_request(original: Callable[..., Awaitable[None]]) -> Callable[..
 
 
 def install(patcher: Patcher) -> None:
-    """Patch the streamable HTTP session manager (mcp 2.x)."""
-    from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
+    """Patch the streamable HTTP entry points (mcp 2.x): the ASGI app the servers mount,
+    and the session manager's ``handle_request`` for apps that mount it themselves."""
+    from mcp.server.streamable_http_manager import (
+        StreamableHTTPASGIApp,
+        StreamableHTTPSessionManager,
+    )
 
+    patcher.wrap(StreamableHTTPASGIApp, "__call__", wrap_handle_request)
     patcher.wrap(StreamableHTTPSessionManager, "handle_request", wrap_handle_request)
