@@ -1,4 +1,3 @@
-# ruff: noqa: E501  (published example data and tiktoken regexes are kept verbatim)
 """count_tokens: bundled encodings, known ids, parity with tiktoken, chat overhead."""
 
 from __future__ import annotations
