@@ -1,4 +1,4 @@
-# ruff: noqa: E501 — long literal templates read better on one line
+
 """Generate the scrubbing test corpus (fixed seed; re-run to refresh ``corpus.jsonl``).
 
 Each line: ``{"id", "kind": "pii"|"secret"|"control", "context", "text",
