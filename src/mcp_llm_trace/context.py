@@ -25,6 +25,7 @@ from typing import Any
 from opentelemetry import baggage, propagate, trace
 from opentelemetry import context as otel_context
 from opentelemetry.context import Context
+from opentelemetry.propagators.textmap import DefaultGetter
 from opentelemetry.util.types import AttributeValue
 
 from mcp_llm_trace import semconv as sc
@@ -179,9 +180,29 @@ def inject_context(
     return out
 
 
+class _HeaderGetter(DefaultGetter):
+    """Case-insensitive lookup: HTTP header names are (RFC 9110), and a dict made from a
+    framework's headers often keeps ``Traceparent`` / ``X-B3-TraceId`` casing, which the
+    OTel default getter (exact keys) silently ignores."""
+
+    def get(self, carrier: Mapping[str, Any], key: str) -> list[str] | None:
+        found = super().get(carrier, key)
+        if found is not None:
+            return found
+        lower = key.lower()
+        for name in carrier:
+            if isinstance(name, str) and name.lower() == lower:
+                return super().get(carrier, name)
+        return None
+
+
+_GETTER = _HeaderGetter()
+
+
 def extract_context(carrier: Mapping[str, str], context: Context | None = None) -> Context:
-    """Read a trace context from ``carrier`` (HTTP headers, MCP ``_meta``, …)."""
-    return propagate.extract(carrier, context=context)
+    """Read a trace context from ``carrier`` (HTTP headers, MCP ``_meta``, …); header
+    names are matched case-insensitively."""
+    return propagate.extract(carrier, context=context, getter=_GETTER)
 
 
 @contextmanager
