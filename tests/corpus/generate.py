@@ -1,4 +1,3 @@
-
 """Generate the scrubbing test corpus (fixed seed; re-run to refresh ``corpus.jsonl``).
 
 Each line: ``{"id", "kind": "pii"|"secret"|"control", "context", "text",
