@@ -243,7 +243,7 @@ class BatchHandle(SpanHandle):
         self._items += 1
         self._failed += 1
         self.add_event(
-            "batch.item_failed", {"item.id": str(item_id), sc.ERROR_TYPE: _error_name(error)}
+            "batch.item_failed", {sc.BATCH_ITEM_ID: str(item_id), sc.ERROR_TYPE: _error_name(error)}
         )
 
     def _finish(self) -> None:
@@ -354,7 +354,11 @@ def record_plugin(
     hook: str = "pre_invoke",
 ) -> None:
     """An event ``plugin.{hook}.executed`` on the current span (the seed's trace shape)."""
-    attrs: dict[str, Any] = {"plugin.name": name, sc.PLUGIN_NAME: name, sc.PLUGIN_OUTCOME: outcome}
+    attrs: dict[str, Any] = {
+        sc.SEED_PLUGIN_NAME: name,
+        sc.PLUGIN_NAME: name,
+        sc.PLUGIN_OUTCOME: outcome,
+    }
     if order is not None:
         attrs[sc.PLUGIN_ORDER] = order
     if duration_ms is not None:
@@ -408,7 +412,7 @@ def record_retry(
 
 def record_breaker_state(name: str, state: str) -> None:
     """The state of a circuit breaker the operation went through (closed/open/half_open)."""
-    _event("circuit_breaker.state", {"name": name, sc.BREAKER_STATE: state})
+    _event("circuit_breaker.state", {sc.BREAKER_NAME: name, sc.BREAKER_STATE: state})
 
 
 def _event(name: str, attrs: Mapping[str, Any]) -> None:

@@ -219,6 +219,10 @@ PLUGIN_NAME: Final = "mcp_llm_trace.plugin.name"
 PLUGIN_ORDER: Final = "mcp_llm_trace.plugin.order"
 PLUGIN_OUTCOME: Final = "mcp_llm_trace.plugin.outcome"
 PLUGIN_DURATION_MS: Final = "mcp_llm_trace.plugin.duration_ms"
+#: The seed's ``plugin.*.executed`` event key (kept so its dashboards keep working).
+SEED_PLUGIN_NAME: Final = "plugin.name"
+BATCH_ITEM_ID: Final = "mcp_llm_trace.batch.item_id"
+BREAKER_NAME: Final = "mcp_llm_trace.circuit_breaker.name"
 CACHE_HIT: Final = "mcp_llm_trace.cache.hit"
 CACHE_NAME: Final = "mcp_llm_trace.cache.name"
 PROMPT_COMPILE_MS: Final = "mcp_llm_trace.prompt.compile_ms"
@@ -367,7 +371,7 @@ def _collect_known() -> frozenset[str]:
         server_attributes,
     ):
         values.update(v for k, v in vars(mod).items() if k.isupper() and isinstance(v, str))
-    values.update({TENANT_ID, OPENINFERENCE_PROJECT_NAME})
+    values.update({TENANT_ID, OPENINFERENCE_PROJECT_NAME, SEED_PLUGIN_NAME})
     return frozenset(values)
 
 

@@ -378,7 +378,7 @@ def reranker_span(
     if top_k is not None and rt.openinference:
         a[sc.RERANKER_TOP_K] = top_k
     h = DocumentsHandle(rt, f"rerank {model}" if model else "rerank", a, family="reranker")
-    if query is not None and h._captures(False):
+    if query is not None and rt.openinference and h._captures(False):
         a[sc.RERANKER_QUERY] = query
     _extra(a, attributes)
     return _decorable(h, reranker_span, (model,), {"top_k": top_k, "attributes": attributes})

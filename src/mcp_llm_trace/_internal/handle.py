@@ -292,8 +292,11 @@ class SpanHandle:
             if self._chunks == 0:
                 self._first_chunk_ns = time.perf_counter_ns()
                 ttfc = (self._first_chunk_ns - self._start_ns) / 1e9
-                self._pending[sc.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK] = ttfc
-                self.span.add_event("gen_ai.first_chunk", {"time_to_first_chunk_s": ttfc})
+                if self._rt.genai:  # the event below carries it in every mode
+                    self._pending[sc.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK] = ttfc
+                self.span.add_event(
+                    "gen_ai.first_chunk", {sc.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK: ttfc}
+                )
                 self._chunk_parts = []
             self._chunks += 1
             text = chunk if isinstance(chunk, str) else _chunk_text(chunk)

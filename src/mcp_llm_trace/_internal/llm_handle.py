@@ -142,14 +142,19 @@ class LLMSpanHandle(SpanHandle):
     ) -> LLMSpanHandle:
         """Response metadata: the model that answered, the provider's response id."""
         p = self._pending
+        rt = self._rt
         if model:
-            p[sc.GEN_AI_RESPONSE_MODEL] = model
-            if self._rt.openinference:
+            if rt.genai:
+                p[sc.GEN_AI_RESPONSE_MODEL] = model
+            if rt.openinference:
                 p[sc.LLM_MODEL_NAME] = model
-        if response_id:
-            p[sc.GEN_AI_RESPONSE_ID] = response_id
-        if finish_reasons:
-            p[sc.GEN_AI_RESPONSE_FINISH_REASONS] = list(finish_reasons)
+        if rt.genai:
+            if response_id:
+                p[sc.GEN_AI_RESPONSE_ID] = response_id
+            if finish_reasons:
+                p[sc.GEN_AI_RESPONSE_FINISH_REASONS] = list(finish_reasons)
+        elif finish_reasons:
+            p[sc.LLM_FINISH_REASON] = finish_reasons[0]
         return self
 
     def set_tools(self, tools: Sequence[Mapping[str, Any]]) -> LLMSpanHandle:
@@ -230,7 +235,8 @@ class EmbeddingHandle(SpanHandle):
             if not self.span.is_recording() or not vectors:
                 return self
             p = self._pending
-            p[sc.GEN_AI_EMBEDDINGS_DIMENSION_COUNT] = len(vectors[0])
+            if self._rt.genai:
+                p[sc.GEN_AI_EMBEDDINGS_DIMENSION_COUNT] = len(vectors[0])
             cap = self._rt.capture
             if cap is not None and cap.embeddings_vectors and self._rt.openinference:
                 for i, v in enumerate(vectors):
