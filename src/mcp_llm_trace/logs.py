@@ -72,11 +72,13 @@ def install_log_correlation() -> Callable[[], None]:
 
 def install_log_export(cfg: TelemetryConfig, resource: Resource) -> tuple[Any, Callable[[], None]]:
     """An OTel LoggerProvider + handler on the root logger; returns (provider, undo)."""
+    import warnings
+
     from opentelemetry.sdk._logs import LoggerProvider, LoggingHandler
     from opentelemetry.sdk._logs.export import (
         BatchLogRecordProcessor,
-        ConsoleLogExporter,
-        InMemoryLogExporter,
+        ConsoleLogRecordExporter,
+        InMemoryLogRecordExporter,
         SimpleLogRecordProcessor,
     )
 
@@ -86,9 +88,9 @@ def install_log_export(cfg: TelemetryConfig, resource: Resource) -> tuple[Any, C
         kind = "otlp" if any(n in ("otlp", "jaeger") for n in cfg.traces_exporter) else "console"
     exporter: Any
     if kind == "memory":
-        exporter = InMemoryLogExporter()  # type: ignore[no-untyped-call]
+        exporter = InMemoryLogRecordExporter()  # type: ignore[no-untyped-call]
     elif kind == "console":
-        exporter = ConsoleLogExporter()
+        exporter = ConsoleLogRecordExporter()
     else:
         from mcp_llm_trace.export.otlp import build_otlp_log_exporter
 
@@ -105,7 +107,11 @@ def install_log_export(cfg: TelemetryConfig, resource: Resource) -> tuple[Any, C
     else:
         provider.add_log_record_processor(BatchLogRecordProcessor(exporter))
     provider._mcp_llm_trace_exporter = memory  # type: ignore[attr-defined]
-    handler = LoggingHandler(logger_provider=provider)
+    with warnings.catch_warnings():
+        # The SDK's handler is deprecated in favour of opentelemetry-instrumentation-logging,
+        # which we do not depend on; it still works, and users should not see the warning.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        handler = LoggingHandler(logger_provider=provider)
     root = logging.getLogger()
     root.addHandler(handler)
 
