@@ -15,6 +15,7 @@ from mcp.client import Client
 from opentelemetry.trace import SpanKind
 from test_mcp_servers import hex_trace, make_upstream, only, parent_of
 
+import mcp_llm_trace as mlt
 from mcp_llm_trace import semconv as sc
 from mcp_llm_trace.integrations.mcp import TRACE_ID_META_KEY, instrument_mcp, uninstrument_mcp
 from mcp_llm_trace.testing import CapturedSpans
@@ -58,13 +59,16 @@ async def test_http_client_and_server_share_the_trace(
     captured_spans: CapturedSpans, server_url: str
 ) -> None:
     async with Client(server_url) as client:
-        result = await client.call_tool("add", {"a": 1, "b": 2})
+        with mlt.using_attributes(tenant_id="acme"):
+            result = await client.call_tool("add", {"a": 1, "b": 2})
     spans = captured_spans.spans
     server = only(spans, "tools/call add", SpanKind.SERVER)
     sent = parent_of(server, spans)
     assert sent.kind is SpanKind.CLIENT
     assert (sent.attributes or {})[sc.GEN_AI_TOOL_NAME] == "add"
     assert result.meta is not None and result.meta[TRACE_ID_META_KEY] == hex_trace(server)
+    # the server runs in another thread: tenant.id can only have come as W3C baggage
+    assert (server.attributes or {})[sc.TENANT_ID] == "acme"
 
 
 def test_trace_id_header_and_session_id(captured_spans: CapturedSpans, server_url: str) -> None:
