@@ -93,7 +93,7 @@ class MetricsCollector:
         self.meter: Meter = meter if meter is not None else NoOpMeter("mcp_llm_trace")
         self.dimensions = frozenset(dimensions) if dimensions is not None else None
         self.max_values = max_values_per_dimension
-        self._seen: dict[str, set[AttributeValue]] = {}
+        self._seen: dict[str, set[Any]] = {}
         self._lock = threading.Lock()
         self._standard: dict[str, Any] = {}
 
@@ -172,12 +172,14 @@ class MetricsCollector:
             if seen is None:
                 with self._lock:
                     seen = self._seen.setdefault(key, set())
-            if value not in seen:
+            # Sequence values (valid OTel attribute values) are lists: unhashable.
+            marker = tuple(value) if isinstance(value, list) else value
+            if marker not in seen:
                 with self._lock:
                     if len(seen) >= self.max_values:
                         value = OTHER
                     else:
-                        seen.add(value)
+                        seen.add(marker)
             out[key] = value
         return out
 
