@@ -137,9 +137,13 @@ def _zipkin(cfg: TelemetryConfig) -> SpanExporter:
 
 
 def _console(cfg: TelemetryConfig) -> SpanExporter:
+    import sys
+
     from opentelemetry.sdk.trace.export import ConsoleSpanExporter
 
-    return ConsoleSpanExporter(service_name=cfg.service_name)
+    # The SDK's default ``out`` is the sys.stdout of import time; pass today's, so
+    # redirected stdout (contextlib.redirect_stdout, pytest's capsys) is honoured.
+    return ConsoleSpanExporter(service_name=cfg.service_name, out=sys.stdout)
 
 
 def _file(cfg: TelemetryConfig) -> SpanExporter:
