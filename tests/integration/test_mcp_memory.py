@@ -112,7 +112,7 @@ async def test_unknown_method_has_method_not_found_code(captured_spans: Captured
     async with Client(make_upstream(), mode="legacy") as client:
         with pytest.raises(MCPError) as err:
             await client.session.complete(
-                ref={"type": "ref/prompt", "name": "summarize"},  # type: ignore[arg-type]
+                ref={"type": "ref/prompt", "name": "summarize"},
                 argument={"name": "topic", "value": "o"},
             )
     span = only(captured_spans.spans, "completion/complete", SpanKind.SERVER)

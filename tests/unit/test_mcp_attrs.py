@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import types
+from typing import Any
 
 import mcp.types as mt
 import pytest
@@ -17,7 +18,7 @@ from mcp_llm_trace.integrations.mcp._patch import Patcher
 from mcp_llm_trace.integrations.mcp._server import error_code_of
 
 
-def _rt(**settings: object) -> Runtime:
+def _rt(**settings: Any) -> Runtime:
     return Runtime(None, load_config(**settings))
 
 
@@ -73,7 +74,8 @@ def test_result_attributes_count_documents_and_sizes() -> None:
         _rt(), "resources/read", {"contents": [{"uri": "u", "text": "t"}] * 2}
     )
     assert a[sc.DOCUMENT_COUNT] == 2
-    assert a[sc.CONTENT_OUTPUT_LENGTH] > 0 and sc.OUTPUT_VALUE not in a
+    size = a[sc.CONTENT_OUTPUT_LENGTH]
+    assert isinstance(size, int) and size > 0 and sc.OUTPUT_VALUE not in a
     assert _attrs.result_attributes(_rt(), "tools/list", {"tools": []}) == {}
 
 
