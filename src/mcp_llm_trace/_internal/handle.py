@@ -396,6 +396,36 @@ class NoopHandle(SpanHandle):
         """No-op."""
         return self
 
+    # The kind-specific methods are spelled out too: reaching them through __getattr__
+    # costs a failed MRO lookup and an AttributeError per call (~1 µs each).
+    def set_usage(self, *args: Any, **kwargs: Any) -> NoopHandle:
+        """No-op."""
+        return self
+
+    def set_invocation_parameters(self, *args: Any, **kwargs: Any) -> NoopHandle:
+        """No-op."""
+        return self
+
+    def set_response(self, *args: Any, **kwargs: Any) -> NoopHandle:
+        """No-op."""
+        return self
+
+    def set_tools(self, *args: Any, **kwargs: Any) -> NoopHandle:
+        """No-op."""
+        return self
+
+    def set_documents(self, *args: Any, **kwargs: Any) -> NoopHandle:
+        """No-op."""
+        return self
+
+    def set_input_documents(self, *args: Any, **kwargs: Any) -> NoopHandle:
+        """No-op."""
+        return self
+
+    def set_embeddings(self, *args: Any, **kwargs: Any) -> NoopHandle:
+        """No-op."""
+        return self
+
 
 def _noop(*args: Any, **kwargs: Any) -> Any:
     return NOOP
