@@ -37,6 +37,7 @@ from mcp_llm_trace.context import (
 )
 from mcp_llm_trace.export.registry import ExporterRegistry
 from mcp_llm_trace.metrics import MetricsCollector
+from mcp_llm_trace.processors import SpanEnricher, add_span_enricher, add_span_processor
 from mcp_llm_trace.setup import Telemetry, configure, get_telemetry, init_telemetry
 from mcp_llm_trace.spans import (
     add_event,
@@ -79,6 +80,7 @@ __all__ = [
     "ExporterRegistry",
     "MetricsCollector",
     "Scrubber",
+    "SpanEnricher",
     "SpanHandle",
     "Telemetry",
     "TelemetryConfig",
@@ -86,6 +88,8 @@ __all__ = [
     "Usage",
     "__version__",
     "add_event",
+    "add_span_enricher",
+    "add_span_processor",
     "agent_span",
     "batch_span",
     "cache_span",

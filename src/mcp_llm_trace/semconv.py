@@ -158,6 +158,19 @@ GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK: Final = G.GEN_AI_RESPONSE_TIME_TO_FIRST_CHU
 GEN_AI_TOKEN_TYPE: Final = G.GEN_AI_TOKEN_TYPE
 GEN_AI_OUTPUT_TYPE: Final = G.GEN_AI_OUTPUT_TYPE
 
+# ------------------------------------------------------------------ foreign conventions (read)
+# Keys other instrumentation writes and ``interop/`` reads to complete the standard ones.
+# OpenLLMetry (traceloop ``opentelemetry-semantic-conventions-ai``, not a dependency):
+# its legacy usage/prompt keys, some of which are deprecated OTel GenAI constants.
+OPENLLMETRY_REQUEST_TYPE: Final = "llm.request.type"  # chat|completion|embedding|rerank
+OPENLLMETRY_USAGE_TOTAL_TOKENS: Final = "llm.usage.total_tokens"
+OPENLLMETRY_USAGE_PROMPT_TOKENS: Final = G.GEN_AI_USAGE_PROMPT_TOKENS
+OPENLLMETRY_USAGE_COMPLETION_TOKENS: Final = G.GEN_AI_USAGE_COMPLETION_TOKENS
+OPENLLMETRY_USAGE_CACHE_READ: Final = "gen_ai.usage.cache_read_input_tokens"
+OPENLLMETRY_USAGE_CACHE_WRITE: Final = "gen_ai.usage.cache_creation_input_tokens"
+OPENLLMETRY_PROMPT: Final = G.GEN_AI_PROMPT  # gen_ai.prompt.{i}.role|content
+OPENLLMETRY_COMPLETION: Final = G.GEN_AI_COMPLETION  # gen_ai.completion.{i}.role|content
+
 # ------------------------------------------------------------------ MCP / RPC / DB / misc
 MCP_METHOD_NAME: Final = mcp_attributes.MCP_METHOD_NAME
 MCP_SESSION_ID: Final = mcp_attributes.MCP_SESSION_ID

@@ -364,6 +364,9 @@ def _build(cfg: TelemetryConfig, extra_transforms: list[SpanTransform]) -> Telem
         # its spans keep getting attribution after shutdown, once more per reconfigure.
         ours = (attribution, processor)
         cleanups.append(lambda: _detach(provider, *ours))
+    from mcp_llm_trace.processors import attach_queued
+
+    attach_queued(tel)  # processors/enrichers added before configure()
     _register_shutdown(tel)
     _warn_plain_credentials(cfg, names)
     return tel

@@ -84,12 +84,14 @@ def build_transforms(
     custom: list[SpanTransform] | None = None,
     metrics: MetricsCollector | None = None,
 ) -> list[SpanTransform]:
-    """Export-thread transforms in order: enrichment (tokens/cost, quotas), custom ones,
+    """Export-thread transforms in order: counterpart keys on other libraries' LLM spans
+    (so pricing sees their usage), enrichment (tokens/cost, quotas), custom ones,
     scrubbing, size budget."""
     from mcp_llm_trace.export.budget import SizeBudgetTransform
+    from mcp_llm_trace.interop.counterparts import CounterpartTransform
     from mcp_llm_trace.pricing.enrich import CostEnrichmentTransform
 
-    out: list[SpanTransform] = []
+    out: list[SpanTransform] = [CounterpartTransform(cfg)]
     quota = None
     if cfg.pricing.budgets:
         from mcp_llm_trace.pricing.quota import QuotaTracker
