@@ -52,6 +52,7 @@ DEFAULT_PHOENIX_VENV = ".venv-phoenix"
 _OFFLINE_ENV = {
     "PHOENIX_ALLOW_EXTERNAL_RESOURCES": "false",
     "PHOENIX_TELEMETRY_ENABLED": "false",
+    "PHOENIX_LOG_MIGRATIONS": "false",
 }
 
 
