@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import mcp.types as mt
 import pytest
 from mcp.client import Client
 from mcp.shared.exceptions import MCPError
@@ -112,7 +113,7 @@ async def test_unknown_method_has_method_not_found_code(captured_spans: Captured
     async with Client(make_upstream(), mode="legacy") as client:
         with pytest.raises(MCPError) as err:
             await client.session.complete(
-                ref={"type": "ref/prompt", "name": "summarize"},
+                ref=mt.PromptReference(type="ref/prompt", name="summarize"),
                 argument={"name": "topic", "value": "o"},
             )
     span = only(captured_spans.spans, "completion/complete", SpanKind.SERVER)
@@ -139,7 +140,7 @@ async def test_prompt_resource_and_list_spans(captured_spans: CapturedSpans) -> 
     prompt = only(spans, "prompts/get summarize", SpanKind.SERVER).attributes or {}
     assert prompt[sc.GEN_AI_PROMPT_NAME] == "summarize"
     assert prompt[sc.SPAN_KIND] == sc.KIND_PROMPT
-    assert list(prompt[sc.PROMPT_VARIABLE_NAMES]) == ["topic"]  # type: ignore[arg-type]
+    assert prompt[sc.PROMPT_VARIABLE_NAMES] == ("topic",)
     read = only(spans, "resources/read", SpanKind.SERVER).attributes or {}
     assert read[sc.MCP_RESOURCE_URI] == "docs://readme"
     assert read[sc.DOCUMENT_COUNT] == 1
