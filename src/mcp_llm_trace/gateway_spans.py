@@ -391,8 +391,12 @@ def record_cache(cache: str, *, hit: bool) -> None:
         span.add_event("cache.hit" if hit else "cache.miss", {sc.CACHE_NAME: cache})
     rt = active()
     mc = rt.metrics
-    if mc is not None and mc.instrument("cache") is not None:
-        mc.add(mc.instrument("cache"), 1, {sc.CACHE_NAME: cache, sc.CACHE_HIT: hit})
+    counter = mc.instrument("cache") if mc is not None else None
+    if counter is not None:
+        # Straight to the instrument: the dimension allow-list (tenant/model/…) would
+        # drop both keys, leaving a hit/miss counter that cannot tell hits from misses.
+        # A cache name is chosen by the developer (few values) and hit is a bool.
+        counter.add(1, {sc.CACHE_NAME: cache, sc.CACHE_HIT: hit})
 
 
 def record_retry(
