@@ -37,7 +37,7 @@ class CapturedSpans:
     @property
     def spans(self) -> list[ReadableSpan]:
         """All finished spans so far (after flushing the pipeline)."""
-        self.telemetry.force_flush(5.0)
+        self.telemetry.force_flush(60.0)
         return list(self.exporter.get_finished_spans())
 
     def __iter__(self) -> Iterator[ReadableSpan]:
@@ -79,7 +79,7 @@ class CapturedSpans:
 
     def clear(self) -> None:
         """Forget the spans captured so far."""
-        self.telemetry.force_flush(5.0)
+        self.telemetry.force_flush(60.0)
         self.exporter.clear()
 
 
