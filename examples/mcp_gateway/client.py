@@ -1,6 +1,6 @@
 """Client: spawns the gateway over stdio, uses every feature, prints the span tree.
 
-    python examples/mcp_gateway/client.py            # traces in ./traces/{client,gateway,upstream}
+python examples/mcp_gateway/client.py            # traces in ./traces/{client,gateway,upstream}
 """
 
 from __future__ import annotations
@@ -25,14 +25,21 @@ TRACES = Path(os.environ.get("TRACES_DIR", "traces")).resolve()
 
 def telemetry_env(service: str) -> dict[str, str]:
     """What each process needs to write its own spans to its own file."""
-    return {"OTEL_SERVICE_NAME": service, "OTEL_TRACES_EXPORTER": "file",
-            "MCP_LLM_TRACE_FILE_PATH": str(TRACES / service.removeprefix("mcp-")),
-            "OTEL_METRICS_EXPORTER": "none", "OTEL_LOGS_EXPORTER": "none"}
+    return {
+        "OTEL_SERVICE_NAME": service,
+        "OTEL_TRACES_EXPORTER": "file",
+        "MCP_LLM_TRACE_FILE_PATH": str(TRACES / service.removeprefix("mcp-")),
+        "OTEL_METRICS_EXPORTER": "none",
+        "OTEL_LOGS_EXPORTER": "none",
+    }
 
 
 async def main() -> str:
-    gateway = StdioServerParameters(command=sys.executable, args=[str(HERE / "gateway.py")],
-                                    env={**os.environ, **telemetry_env("mcp-gateway")})
+    gateway = StdioServerParameters(
+        command=sys.executable,
+        args=[str(HERE / "gateway.py")],
+        env={**os.environ, **telemetry_env("mcp-gateway")},
+    )
     with mlt.using_attributes(user_id="u-42", tenant_id="acme"):
         async with Client(gateway, mode="legacy") as client:
             await client.call_tool("word_count", {"text": "hello traced world"})
@@ -47,8 +54,13 @@ async def main() -> str:
 
 def print_tree(trace_id: str) -> None:
     """The spans of one trace from all three processes, as an indented tree."""
-    spans = [s for sub in ("client", "gateway", "upstream") if (TRACES / sub).exists()
-             for s in iter_spans(TRACES / sub) if s["trace_id"] == trace_id]
+    spans = [
+        s
+        for sub in ("client", "gateway", "upstream")
+        if (TRACES / sub).exists()
+        for s in iter_spans(TRACES / sub)
+        if s["trace_id"] == trace_id
+    ]
     children: dict[str, list[dict[str, Any]]] = {}
     for s in sorted(spans, key=lambda s: s["start_ns"]):
         children.setdefault(s["parent_span_id"], []).append(s)
@@ -56,11 +68,12 @@ def print_tree(trace_id: str) -> None:
 
     def show(span: dict[str, Any], depth: int) -> None:
         a = span["attributes"]
-        extra = " ".join(f"{k}={a[k]}" for k in ("jsonrpc.request.id", "peer.service")
-                         if k in a)
+        extra = " ".join(f"{k}={a[k]}" for k in ("jsonrpc.request.id", "peer.service") if k in a)
         status = " ERROR" if span["status_code"] == "STATUS_CODE_ERROR" else ""
-        print(f"{'  ' * depth}{span['name']}  [{span['resource']['service.name']}, "
-              f"{span['kind'].removeprefix('SPAN_KIND_').lower()}]{status} {extra}".rstrip())
+        print(
+            f"{'  ' * depth}{span['name']}  [{span['resource']['service.name']}, "
+            f"{span['kind'].removeprefix('SPAN_KIND_').lower()}]{status} {extra}".rstrip()
+        )
         for child in children.get(span["span_id"], []):
             show(child, depth + 1)
 

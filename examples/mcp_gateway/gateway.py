@@ -33,8 +33,11 @@ signal.signal(signal.SIGTERM, lambda *_: (tel.shutdown(), os._exit(0)))
 UPSTREAM = StdioServerParameters(
     command=sys.executable,
     args=[str(HERE / "upstream_server.py")],
-    env={**os.environ, "OTEL_SERVICE_NAME": "mcp-upstream",
-         "MCP_LLM_TRACE_FILE_PATH": str(TRACES / "upstream")},
+    env={
+        **os.environ,
+        "OTEL_SERVICE_NAME": "mcp-upstream",
+        "MCP_LLM_TRACE_FILE_PATH": str(TRACES / "upstream"),
+    },
 )
 
 app = MCPServer("mcp-gateway")
@@ -51,8 +54,7 @@ async def search_docs(query: str) -> list[str]:
     """Search the docs on the upstream server (a federated tool)."""
     with mlt.chain_span("gateway.request"):
         async with Client(UPSTREAM, mode="legacy") as upstream:
-            with mlt.federation_forward(peer="mcp-upstream", method="tools/call",
-                                        target="search"):
+            with mlt.federation_forward(peer="mcp-upstream", method="tools/call", target="search"):
                 result = await upstream.call_tool("search", {"query": query})
     return [block.text for block in result.content if hasattr(block, "text")]
 

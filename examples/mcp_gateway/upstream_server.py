@@ -20,8 +20,10 @@ instrument_mcp()
 signal.signal(signal.SIGTERM, lambda *_: (tel.shutdown(), os._exit(0)))
 
 app = MCPServer("docs-upstream")
-DOCS = {"otel": "OpenTelemetry is a vendor-neutral observability framework.",
-        "mcp": "The Model Context Protocol connects models to tools."}
+DOCS = {
+    "otel": "OpenTelemetry is a vendor-neutral observability framework.",
+    "mcp": "The Model Context Protocol connects models to tools.",
+}
 
 
 @app.tool()
