@@ -102,4 +102,5 @@ class FanoutExporter(SpanExporter):
                 report_internal_error("export.shutdown", exc, reraise=False)
 
     def force_flush(self, timeout_millis: int = 30000) -> bool:
-        return all(exp.force_flush(timeout_millis) for exp in self.exporters)
+        # None (the SDK base class's result when not overridden) is not a failure.
+        return all(exp.force_flush(timeout_millis) is not False for exp in self.exporters)

@@ -139,9 +139,9 @@ class ResilientExporter(SpanExporter):
         deadline = time.monotonic() + timeout_millis / 1000.0
         try:
             self.replay_pending(max(0.0, deadline - time.monotonic()))
-            return bool(
-                self.exporter.force_flush(max(0, int((deadline - time.monotonic()) * 1000)))
-            )
+            left_ms = max(0, int((deadline - time.monotonic()) * 1000))
+            # None is what the SDK base class returns when not overridden: not a failure.
+            return self.exporter.force_flush(left_ms) is not False
         except Exception as exc:
             report_internal_error(f"export.resilience.{self.name}.flush", exc, reraise=False)
             return False
