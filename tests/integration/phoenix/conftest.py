@@ -10,15 +10,20 @@ Missing server virtualenv: skipped locally with the reason, a failure in CI (``C
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import subprocess
+import sys
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from mcp_llm_trace import semconv as sc
 from mcp_llm_trace.integrations.phoenix import PhoenixServer, local_phoenix
 
 REPO = Path(__file__).resolve().parents[3]
@@ -92,3 +97,102 @@ def phoenix_telemetry(
     yield make
     for tel in made:
         tel.shutdown()
+
+
+#: Price for the demo's in-house model: ours via a user price file, unknown to Phoenix.
+ACME_PRICES = """\
+provider: acme
+currency: USD
+models:
+- id: acme-internal-llm
+  prices:
+  - input: '0.8'
+    output: '3.2'
+    cache_read: '0.08'
+"""
+
+
+@dataclass
+class DemoRun:
+    """The offline demo sent to Phoenix (prices synced first), and what it exported."""
+
+    project: str
+    url: str
+    spans: list[dict[str, Any]]  # OTLP/JSON spans from the demo's file exporter
+
+    def llm_spans(self) -> list[dict[str, Any]]:
+        """Spans whose ``openinference.span.kind`` is LLM."""
+        return [s for s in self.spans if s["attributes"].get(sc.SPAN_KIND) == "LLM"]
+
+
+def _otlp_value(value: dict[str, Any]) -> Any:
+    for key in ("stringValue", "boolValue", "doubleValue"):
+        if key in value:
+            return value[key]
+    if "intValue" in value:
+        return int(value["intValue"])
+    if "arrayValue" in value:
+        return [_otlp_value(v) for v in value["arrayValue"].get("values", [])]
+    return None
+
+
+def read_otlp_json_lines(directory: Path) -> list[dict[str, Any]]:
+    """Every span in the file exporter's ``*.jsonl`` files, attributes as a plain dict."""
+    spans: list[dict[str, Any]] = []
+    for path in sorted(directory.rglob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            for rs in json.loads(line).get("resourceSpans", []):
+                for ss in rs.get("scopeSpans", []):
+                    for span in ss.get("spans", []):
+                        attrs = {a["key"]: _otlp_value(a["value"]) for a in span["attributes"]}
+                        spans.append({**span, "attributes": attrs})
+    return spans
+
+
+def _clean_env(**extra: str) -> dict[str, str]:
+    prefixes = ("OTEL_", "MCP_LLM_TRACE_", "PHOENIX_", "OPENINFERENCE_")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
+    env.update(MCP_LLM_TRACE_STRICT="1", **extra)
+    return env
+
+
+@pytest.fixture(scope="session")
+def demo_run(
+    phoenix_server: PhoenixServer, phoenix_client: Any, tmp_path_factory: pytest.TempPathFactory
+) -> DemoRun:
+    """``pricing sync-phoenix`` then ``demo --exporter phoenix,file`` (real CLI, subprocess),
+    waited until Phoenix stored every span. Shared by the cost test and the notebooks."""
+    from pxhelpers import wait_for_spans
+
+    from mcp_llm_trace.demo.stub import MODELS
+
+    work = tmp_path_factory.mktemp("demo")
+    prices = work / "acme.yml"
+    prices.write_text(ACME_PRICES, encoding="utf-8")
+    project = f"demo-{uuid.uuid4().hex[:8]}"
+    env = _clean_env(
+        PHOENIX_COLLECTOR_ENDPOINT=phoenix_server.url,
+        PHOENIX_PROJECT_NAME=project,
+        MCP_LLM_TRACE_PRICING_FILES=str(prices),
+    )
+    cli = [sys.executable, "-m", "mcp_llm_trace.cli"]
+    models = [f"{provider}:{model}" for model, provider in MODELS]
+    subprocess.run(
+        [*cli, "pricing", "sync-phoenix", "--models", *models],
+        env=env,
+        cwd=work,
+        check=True,
+        timeout=300,
+    )
+    out = work / "traces"
+    subprocess.run(
+        [*cli, "demo", "--exporter", "phoenix,file", "--out", str(out), "--quiet"],
+        env=env,
+        cwd=work,
+        check=True,
+        timeout=600,
+        stdout=subprocess.DEVNULL,
+    )
+    spans = read_otlp_json_lines(out)
+    wait_for_spans(phoenix_client, project, len(spans), timeout_s=240)
+    return DemoRun(project=project, url=phoenix_server.url, spans=spans)
