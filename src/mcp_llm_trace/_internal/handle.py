@@ -25,6 +25,7 @@ from mcp_llm_trace import semconv as sc
 from mcp_llm_trace._internal import messages as msg
 from mcp_llm_trace._internal.errors import report_internal_error
 from mcp_llm_trace._internal.runtime import Runtime
+from mcp_llm_trace._internal.span_metrics import record_span_metrics
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -179,8 +180,6 @@ class SpanHandle:
 
     def _record_metrics(self, exc: BaseException | None) -> None:
         """Hook for subclasses (duration histograms etc.)."""
-        from mcp_llm_trace._internal.span_metrics import record_span_metrics
-
         if self._rt.metrics is not None and self._metric is not None:
             record_span_metrics(self, exc)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
+from opentelemetry.metrics import NoOpMeter
 from opentelemetry.util.types import AttributeValue
 
 from mcp_llm_trace import semconv as sc
@@ -34,7 +35,9 @@ def record_span_metrics(handle: SpanHandle, exc: BaseException | None) -> None:
     """Duration/tokens/requests/tool counters for one finished helper span."""
     rt = handle._rt
     mc = rt.metrics
-    if mc is None:
+    # No metric export configured: the instruments are no-ops, so building their
+    # attribute sets would be pure overhead on the caller's thread.
+    if mc is None or isinstance(mc.meter, NoOpMeter):
         return
     duration = (time.perf_counter_ns() - handle._start_ns) / 1e9
     span_attrs = handle.span.attributes if hasattr(handle.span, "attributes") else None
