@@ -66,17 +66,19 @@ def normalize_messages(messages: Any, *, default_role: str = "user") -> list[Mes
         if isinstance(m, str):
             out.append({"role": default_role, "content": m})
             continue
+        # Plain dicts (the common case) skip _get's Mapping ABC check per field.
+        get = m.get if type(m) is dict else lambda k, _m=m: _get(_m, k)
         msg: Message = {
-            "role": str(_get(m, "role", default_role) or default_role),
-            "content": _text_of(_get(m, "content")),
+            "role": str(get("role") or default_role),
+            "content": _text_of(get("content")),
         }
-        name = _get(m, "name")
+        name = get("name")
         if name:
             msg["name"] = str(name)
-        tcid = _get(m, "tool_call_id")
+        tcid = get("tool_call_id")
         if tcid:
             msg["tool_call_id"] = str(tcid)
-        calls = _get(m, "tool_calls")
+        calls = get("tool_calls")
         if calls:
             msg["tool_calls"] = [normalize_tool_call(c) for c in calls]
         out.append(msg)
