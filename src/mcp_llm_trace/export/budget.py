@@ -29,6 +29,11 @@ def _priority(key: str) -> int | None:
     return None
 
 
+def _size(text: str) -> int:
+    """UTF-8 size in bytes (``len`` for ASCII, the common case, without encoding)."""
+    return len(text) if text.isascii() else len(text.encode("utf-8", "replace"))
+
+
 class SizeBudgetTransform:
     """Trims content attributes of spans larger than ``max_bytes``."""
 
@@ -46,7 +51,7 @@ class SizeBudgetTransform:
         total = 0
         for v in attrs.values():
             if isinstance(v, str):
-                total += len(v)
+                total += _size(v)
         if total <= self.max_bytes:
             return span
         new = dict(attrs)
@@ -59,9 +64,12 @@ class SizeBudgetTransform:
             if excess <= 0:
                 break
             value = str(new[key])
-            keep = max(0, len(value) - excess - len(_MARK))
-            trimmed = value[:keep] + _MARK
+            size = _size(value)
+            # Characters are at most 4 bytes: cut by bytes, then drop a split character.
+            keep = max(0, size - excess - len(_MARK.encode()))
+            cut = value.encode("utf-8", "replace")[:keep].decode("utf-8", "ignore")
+            trimmed = cut + _MARK
             new[key] = trimmed
-            excess -= len(value) - len(trimmed)
+            excess -= size - _size(trimmed)
         new[sc.CONTENT_TRIMMED] = True
         return copy_span(span, attributes=new)
