@@ -96,10 +96,14 @@ def _example(key: str, default: Any) -> str:
         unit = next((u for suffix, u in _UNITS.items() if key.endswith(suffix)), "")
         value = f"{default / 2:g}"
         if unit == "s":
-            return f"YAML `{value}s`, env `{int(default * 500)}`" if key.startswith(
-                ("batch.", "otlp.", "metrics.")) else f"`{value}s`"
+            return (
+                f"YAML `{value}s`, env `{int(default * 500)}`"
+                if key.startswith(("batch.", "otlp.", "metrics."))
+                else f"`{value}s`"
+            )
         return f"`{value}`"
     return "—"
+
 
 INTRO = """\
 # Configuration
@@ -260,8 +264,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.check:
         current = OUT.read_text(encoding="utf-8") if OUT.exists() else ""
         if current != text:
-            print(f"{OUT} is out of date: run python scripts/gen_config_docs.py",
-                  file=sys.stderr)
+            print(f"{OUT} is out of date: run python scripts/gen_config_docs.py", file=sys.stderr)
             return 1
         return 0
     OUT.parent.mkdir(parents=True, exist_ok=True)

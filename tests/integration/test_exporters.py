@@ -19,9 +19,13 @@ from mcp_llm_trace.setup import Telemetry
 
 pytestmark = pytest.mark.integration
 SECRET = "sk-exporters-0123456789"
-FAST: dict[str, Any] = {"batch_schedule_delay_s": "20ms", "metrics_exporter": "none",
-                        "sampling_strategy": "always_on", "service_name": "exp-test",
-                        "otlp_timeout_s": "3s"}
+FAST: dict[str, Any] = {
+    "batch_schedule_delay_s": "20ms",
+    "metrics_exporter": "none",
+    "sampling_strategy": "always_on",
+    "service_name": "exp-test",
+    "otlp_timeout_s": "3s",
+}
 
 
 @pytest.fixture(autouse=True)
@@ -36,8 +40,9 @@ def _emit_tree(tel: Telemetry) -> dict[str, str]:
     """A parent with two children; returns name → span id (hex)."""
     ids = {}
     with mlt.using_attributes(user_id="u1", tenant_id="acme"):
-        with mlt.create_span("parent", kind=SpanKind.SERVER,
-                             attributes={"n": 3, "flag": True}) as parent:
+        with mlt.create_span(
+            "parent", kind=SpanKind.SERVER, attributes={"n": 3, "flag": True}
+        ) as parent:
             ids["parent"] = format(parent.span.get_span_context().span_id, "016x")
             for name in ("child-a", "child-b"):
                 with mlt.create_span(name, attributes={"which": name}) as child:
@@ -63,8 +68,13 @@ def _check_tree(received: list[dict[str, Any]], ids: dict[str, str]) -> None:
 
 def test_otlp_http_protobuf() -> None:
     with OTLPHTTPReceiver() as rx:
-        tel = mlt.configure(force=True, traces_exporter="otlp", otlp_endpoint=rx.base_url,
-                            otlp_protocol="http/protobuf", **FAST)
+        tel = mlt.configure(
+            force=True,
+            traces_exporter="otlp",
+            otlp_endpoint=rx.base_url,
+            otlp_protocol="http/protobuf",
+            **FAST,
+        )
         ids = _emit_tree(tel)
         _check_tree(rx.wait_for(3), ids)
         assert rx.spans[0]["kind"] in ("SERVER", "INTERNAL")
@@ -72,8 +82,9 @@ def test_otlp_http_protobuf() -> None:
 
 def test_otlp_grpc() -> None:
     with OTLPGrpcReceiver() as rx:
-        tel = mlt.configure(force=True, traces_exporter="otlp", otlp_endpoint=rx.url,
-                            otlp_protocol="grpc", **FAST)
+        tel = mlt.configure(
+            force=True, traces_exporter="otlp", otlp_endpoint=rx.url, otlp_protocol="grpc", **FAST
+        )
         ids = _emit_tree(tel)
         _check_tree(rx.wait_for(3), ids)
 
@@ -98,8 +109,14 @@ def test_api_key_header_accepted(protocol: str) -> None:
     rx_cls = OTLPGrpcReceiver if protocol == "grpc" else OTLPHTTPReceiver
     with rx_cls(required_headers={"api-key": SECRET}) as rx:
         endpoint = rx.url if protocol == "grpc" else rx.base_url  # type: ignore[attr-defined]
-        tel = mlt.configure(force=True, traces_exporter="otlp", otlp_endpoint=endpoint,
-                            otlp_protocol=protocol, otlp_headers=f"Api-Key={SECRET}", **FAST)
+        tel = mlt.configure(
+            force=True,
+            traces_exporter="otlp",
+            otlp_endpoint=endpoint,
+            otlp_protocol=protocol,
+            otlp_headers=f"Api-Key={SECRET}",
+            **FAST,
+        )
         ids = _emit_tree(tel)
         _check_tree(rx.wait_for(3), ids)
         assert rx.requests[0]["headers"]["api-key"] == SECRET
@@ -112,8 +129,14 @@ def test_wrong_api_key_is_rejected_counted_and_not_raised(
     rx_cls = OTLPGrpcReceiver if protocol == "grpc" else OTLPHTTPReceiver
     with rx_cls(required_headers={"api-key": SECRET}) as rx:
         endpoint = rx.url if protocol == "grpc" else rx.base_url  # type: ignore[attr-defined]
-        tel = mlt.configure(force=True, traces_exporter="otlp", otlp_endpoint=endpoint,
-                            otlp_protocol=protocol, otlp_headers="api-key=bad-key-zz91", **FAST)
+        tel = mlt.configure(
+            force=True,
+            traces_exporter="otlp",
+            otlp_endpoint=endpoint,
+            otlp_protocol=protocol,
+            otlp_headers="api-key=bad-key-zz91",
+            **FAST,
+        )
         before = tel.stats()
         with caplog.at_level(logging.WARNING):
             with mlt.create_span("rejected"):
@@ -133,8 +156,13 @@ def test_wrong_api_key_is_rejected_counted_and_not_raised(
 
 def test_gzip_compression_http() -> None:
     with OTLPHTTPReceiver() as rx:
-        tel = mlt.configure(force=True, traces_exporter="otlp", otlp_endpoint=rx.base_url,
-                            otlp_compression="gzip", **FAST)
+        tel = mlt.configure(
+            force=True,
+            traces_exporter="otlp",
+            otlp_endpoint=rx.base_url,
+            otlp_compression="gzip",
+            **FAST,
+        )
         ids = _emit_tree(tel)
         _check_tree(rx.wait_for(3), ids)
         assert {r["headers"].get("content-encoding") for r in rx.requests} == {"gzip"}
@@ -142,8 +170,14 @@ def test_gzip_compression_http() -> None:
 
 def test_gzip_compression_grpc() -> None:
     with OTLPGrpcReceiver() as rx:
-        tel = mlt.configure(force=True, traces_exporter="otlp", otlp_endpoint=rx.url,
-                            otlp_protocol="grpc", otlp_compression="gzip", **FAST)
+        tel = mlt.configure(
+            force=True,
+            traces_exporter="otlp",
+            otlp_endpoint=rx.url,
+            otlp_protocol="grpc",
+            otlp_compression="gzip",
+            **FAST,
+        )
         # gRPC negotiates message compression below the metadata the servicer sees: the
         # proof is that a gzip-configured channel is accepted and decoded end to end.
         ids = _emit_tree(tel)
@@ -152,16 +186,16 @@ def test_gzip_compression_grpc() -> None:
 
 def test_jaeger_preset_speaks_otlp() -> None:
     with OTLPHTTPReceiver() as rx:
-        tel = mlt.configure(force=True, traces_exporter="jaeger", otlp_endpoint=rx.base_url,
-                            **FAST)
+        tel = mlt.configure(force=True, traces_exporter="jaeger", otlp_endpoint=rx.base_url, **FAST)
         ids = _emit_tree(tel)
         _check_tree(rx.wait_for(3), ids)
 
 
 def test_zipkin_json() -> None:
     with ZipkinReceiver() as rx:
-        tel = mlt.configure(force=True, traces_exporter="zipkin", zipkin_endpoint=rx.endpoint,
-                            **FAST)
+        tel = mlt.configure(
+            force=True, traces_exporter="zipkin", zipkin_endpoint=rx.endpoint, **FAST
+        )
         ids = _emit_tree(tel)
         _check_tree(rx.wait_for(3), ids)
         assert rx.requests[0]["headers"]["content-type"].startswith("application/json")
@@ -169,9 +203,13 @@ def test_zipkin_json() -> None:
 
 def test_fanout_to_two_destinations() -> None:
     with OTLPHTTPReceiver() as otlp_rx, ZipkinReceiver() as zipkin_rx:
-        tel = mlt.configure(force=True, traces_exporter="otlp,zipkin,memory",
-                            otlp_endpoint=otlp_rx.base_url, zipkin_endpoint=zipkin_rx.endpoint,
-                            **FAST)
+        tel = mlt.configure(
+            force=True,
+            traces_exporter="otlp,zipkin,memory",
+            otlp_endpoint=otlp_rx.base_url,
+            zipkin_endpoint=zipkin_rx.endpoint,
+            **FAST,
+        )
         ids = _emit_tree(tel)
         _check_tree(otlp_rx.wait_for(3), ids)
         _check_tree(zipkin_rx.wait_for(3), ids)

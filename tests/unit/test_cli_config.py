@@ -44,8 +44,9 @@ def test_check_prints_effective_config_with_masked_headers(
     assert "***" in lines["phoenix.api_key"]
 
 
-def test_check_json(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_check_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("CLI_TEST_KEY", SECRET)
     assert main(["config", "check", "--json", "--file", _file(tmp_path, GOOD)]) == 0
     out = capsys.readouterr().out
@@ -81,12 +82,26 @@ def test_check_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
 
 
 def test_console_script_exit_code_and_masking(tmp_path: Path) -> None:
-    env = {"PATH": os.environ.get("PATH", ""), "OTEL_EXPORTER_OTLP_HEADERS":
-           f"authorization=Bearer {SECRET}", "OTEL_BSP_MAX_QUEUE_SIZE": "lots"}
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "OTEL_EXPORTER_OTLP_HEADERS": f"authorization=Bearer {SECRET}",
+        "OTEL_BSP_MAX_QUEUE_SIZE": "lots",
+    }
     proc = subprocess.run(
-        [sys.executable, "-m", "mcp_llm_trace.cli", "config", "check",
-         "--file", _file(tmp_path, "service_name: x\n")],
-        capture_output=True, text=True, timeout=60, env=env, check=False,
+        [
+            sys.executable,
+            "-m",
+            "mcp_llm_trace.cli",
+            "config",
+            "check",
+            "--file",
+            _file(tmp_path, "service_name: x\n"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        check=False,
     )
     assert proc.returncode == 1  # the bad OTEL_BSP_MAX_QUEUE_SIZE is a problem
     assert "OTEL_BSP_MAX_QUEUE_SIZE" in proc.stderr

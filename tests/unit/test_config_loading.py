@@ -50,8 +50,11 @@ def test_precedence_kwargs_over_env_over_file_over_defaults(tmp_path: Path) -> N
         "observability:\n  service:\n    name: from-file\n    version: '1.0'\n"
         "  tracing:\n    exporter:\n      protocol: grpc\n      compression: gzip\n",
     )
-    env = {"OTEL_SERVICE_NAME": "from-env", "OTEL_SERVICE_VERSION": "2.0",
-           "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf"}
+    env = {
+        "OTEL_SERVICE_NAME": "from-env",
+        "OTEL_SERVICE_VERSION": "2.0",
+        "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
+    }
     cfg = load_config(path, environ=env, service_name="from-kwarg")
     assert cfg.service_name == "from-kwarg"  # kwarg > env > file
     assert cfg.service_version == "2.0"  # env > file
@@ -62,8 +65,12 @@ def test_precedence_kwargs_over_env_over_file_over_defaults(tmp_path: Path) -> N
 
 
 def test_signal_specific_env_wins_over_generic() -> None:
-    cfg = load_config(environ={"OTEL_EXPORTER_OTLP_PROTOCOL": "grpc",
-                               "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL": "http/protobuf"})
+    cfg = load_config(
+        environ={
+            "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc",
+            "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL": "http/protobuf",
+        }
+    )
     assert cfg.otlp.protocol == "http/protobuf"
 
 
@@ -150,8 +157,7 @@ def test_unset_var_without_default_warns_and_is_empty(
 def test_no_substitution_in_comments(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     path = _write(
         tmp_path,
-        "# endpoint: ${COMMENTED_OUT_VAR}\n"
-        "service:\n  name: plain  # not ${ALSO_COMMENTED}\n",
+        "# endpoint: ${COMMENTED_OUT_VAR}\nservice:\n  name: plain  # not ${ALSO_COMMENTED}\n",
     )
     with caplog.at_level(logging.WARNING):
         cfg = load_config(path, environ={})
@@ -210,8 +216,15 @@ def test_non_mapping_file_is_a_config_error(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("raw", "seconds"),
-    [("60s", 60.0), ("500ms", 0.5), ("2m", 120.0), ("1h", 3600.0), ("250us", 0.00025),
-     ("1.5s", 1.5), (2, 2.0)],
+    [
+        ("60s", 60.0),
+        ("500ms", 0.5),
+        ("2m", 120.0),
+        ("1h", 3600.0),
+        ("250us", 0.00025),
+        ("1.5s", 1.5),
+        (2, 2.0),
+    ],
 )
 def test_durations(raw: object, seconds: float) -> None:
     cfg = load_config(environ={}, export_breaker_reset_timeout_s=raw)
@@ -219,8 +232,13 @@ def test_durations(raw: object, seconds: float) -> None:
 
 
 def test_bare_env_durations_are_milliseconds_per_otel_spec() -> None:
-    cfg = load_config(environ={"OTEL_BSP_SCHEDULE_DELAY": "5000", "OTEL_BSP_EXPORT_TIMEOUT": "30s",
-                               "OTEL_METRIC_EXPORT_INTERVAL": "500ms"})
+    cfg = load_config(
+        environ={
+            "OTEL_BSP_SCHEDULE_DELAY": "5000",
+            "OTEL_BSP_EXPORT_TIMEOUT": "30s",
+            "OTEL_METRIC_EXPORT_INTERVAL": "500ms",
+        }
+    )
     assert cfg.batch.schedule_delay_s == 5.0
     assert cfg.batch.export_timeout_s == 30.0
     assert cfg.metrics.export_interval_s == 0.5
@@ -236,43 +254,56 @@ def test_bad_duration_kwarg(raw: object) -> None:
 
 
 def test_sampler_arg_maps_per_strategy() -> None:
-    ratio = load_config(environ={"OTEL_TRACES_SAMPLER": "traceidratio",
-                                 "OTEL_TRACES_SAMPLER_ARG": "0.1"})
+    ratio = load_config(
+        environ={"OTEL_TRACES_SAMPLER": "traceidratio", "OTEL_TRACES_SAMPLER_ARG": "0.1"}
+    )
     assert (ratio.sampling.ratio, ratio.sampling.parent_based) == (0.1, False)
-    limited = load_config(environ={"OTEL_TRACES_SAMPLER": "rate_limited",
-                                   "OTEL_TRACES_SAMPLER_ARG": "25"})
+    limited = load_config(
+        environ={"OTEL_TRACES_SAMPLER": "rate_limited", "OTEL_TRACES_SAMPLER_ARG": "25"}
+    )
     assert limited.sampling.max_per_second == 25.0
-    adaptive = load_config(environ={"OTEL_TRACES_SAMPLER": "adaptive",
-                                    "OTEL_TRACES_SAMPLER_ARG": "40"})
+    adaptive = load_config(
+        environ={"OTEL_TRACES_SAMPLER": "adaptive", "OTEL_TRACES_SAMPLER_ARG": "40"}
+    )
     assert adaptive.sampling.target_per_second == 40.0
 
 
 def test_sampler_arg_above_one_for_a_ratio_warns(caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.WARNING):
-        cfg = load_config(environ={"OTEL_TRACES_SAMPLER": "parentbased_traceidratio",
-                                   "OTEL_TRACES_SAMPLER_ARG": "5"})
+        cfg = load_config(
+            environ={
+                "OTEL_TRACES_SAMPLER": "parentbased_traceidratio",
+                "OTEL_TRACES_SAMPLER_ARG": "5",
+            }
+        )
     assert cfg.sampling.ratio == 1.0
     assert any("OTEL_TRACES_SAMPLER_ARG" in m for m in _warnings(caplog))
 
 
 @pytest.mark.parametrize(
     ("seed_name", "otel_name"),
-    [("always", "parentbased_always_on"), ("never", "parentbased_always_off"),
-     ("probabilistic", "parentbased_traceidratio"), ("rate-limited", "rate_limited"),
-     ("ADAPTIVE", "adaptive")],
+    [
+        ("always", "parentbased_always_on"),
+        ("never", "parentbased_always_off"),
+        ("probabilistic", "parentbased_traceidratio"),
+        ("rate-limited", "rate_limited"),
+        ("ADAPTIVE", "adaptive"),
+    ],
 )
 def test_seed_sampler_names(seed_name: str, otel_name: str) -> None:
     assert load_config(environ={"OTEL_TRACES_SAMPLER": seed_name}).sampling.strategy == otel_name
 
 
 def test_capture_rules() -> None:
-    cfg = load_config(environ={"MCP_LLM_TRACE_CAPTURE_CONTENT": "true",
-                               "OPENINFERENCE_HIDE_INPUTS": "true"})
+    cfg = load_config(
+        environ={"MCP_LLM_TRACE_CAPTURE_CONTENT": "true", "OPENINFERENCE_HIDE_INPUTS": "true"}
+    )
     assert cfg.capture.prompts is False
     assert cfg.capture.completions is True
     assert cfg.scrubbing_enabled  # scrubbing follows content capture unless set
-    off = load_config(environ={"MCP_LLM_TRACE_CAPTURE_CONTENT": "true",
-                               "OTEL_SANITIZE_PII": "false"})
+    off = load_config(
+        environ={"MCP_LLM_TRACE_CAPTURE_CONTENT": "true", "OTEL_SANITIZE_PII": "false"}
+    )
     assert not off.scrubbing_enabled
     assert not load_config(environ={}).scrubbing_enabled
 
@@ -299,8 +330,7 @@ def test_secrets_never_appear_in_warnings_errors_or_to_dict(
     path = _write(tmp_path, f"tracing:\n  exporter:\n    headers:\n      api-key: {SECRET}\n")
     with caplog.at_level(logging.WARNING):
         cfg = load_config(path, environ={"OTEL_EXPORTER_OTLP_HEADERS": malformed})
-        load_config(_write(tmp_path, f"tracing:\n  exporter:\n    headers: {SECRET}\n"),
-                    environ={})
+        load_config(_write(tmp_path, f"tracing:\n  exporter:\n    headers: {SECRET}\n"), environ={})
     assert cfg.otlp.headers == {"api-key": SECRET}  # the file value stays in effect
     assert len(_warnings(caplog)) == 2
     assert SECRET not in caplog.text
@@ -333,8 +363,11 @@ def test_seed_environment_env_loads_as_written(caplog: pytest.LogCaptureFixture)
     assert cfg.otlp.insecure is False
     assert cfg.sampling.strategy == "parentbased_traceidratio"
     assert cfg.sampling.ratio == 0.1
-    assert cfg.resource_attributes == {"tenant.id": "acme", "region": "us-east-1",
-                                       "cluster": "prod-1"}
+    assert cfg.resource_attributes == {
+        "tenant.id": "acme",
+        "region": "us-east-1",
+        "cluster": "prod-1",
+    }
     assert (cfg.batch.max_queue_size, cfg.batch.max_export_batch_size) == (2048, 512)
     assert cfg.batch.schedule_delay_s == 5.0
     assert cfg.span_attribute_value_length_limit == 12000

@@ -14,7 +14,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
-from opentelemetry.trace import Link, SpanKind, Status, StatusCode
+from opentelemetry.trace import SpanKind, Status, StatusCode
 
 import mcp_llm_trace as mlt
 from mcp_llm_trace.export.file import FileSpanExporter, iter_spans
@@ -61,9 +61,14 @@ def _emit(exporter: FileSpanExporter, n: int, size: int = 0) -> list[str]:
 
 
 def test_configure_file_exporter_writes_collector_format(tmp_path: Path) -> None:
-    tel = mlt.configure(force=True, traces_exporter="file", export_file_path=str(tmp_path),
-                        service_name="file-svc", metrics_exporter="none",
-                        batch_schedule_delay_s="10ms")
+    tel = mlt.configure(
+        force=True,
+        traces_exporter="file",
+        export_file_path=str(tmp_path),
+        service_name="file-svc",
+        metrics_exporter="none",
+        batch_schedule_delay_s="10ms",
+    )
     with mlt.create_span("parent", kind=SpanKind.SERVER) as parent:
         parent.set_attributes({"i": 7, "f": 1.5, "ok": True, "tags": ["a", "b"]})
         with mlt.create_span("child"):

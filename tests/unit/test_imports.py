@@ -41,7 +41,11 @@ def test_import_is_light_and_offline() -> None:
     code = f"HEAVY = {HEAVY!r}\n" + _PROBE
     env = {"PATH": "/usr/bin:/bin", "MCP_LLM_TRACE_STRICT": "1", "PYTHONDONTWRITEBYTECODE": "1"}
     proc = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env,
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
         check=False,
     )
     assert proc.returncode == 0, proc.stderr

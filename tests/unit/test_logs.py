@@ -68,8 +68,9 @@ def test_records_carry_ids_inside_a_span_and_empty_outside(
 
 def test_correlation_can_be_switched_off(app_log: tuple[logging.Logger, ListHandler]) -> None:
     log, handler = app_log
-    mlt.configure(force=True, traces_exporter="memory", metrics_exporter="none",
-                  logs_correlation=False)
+    mlt.configure(
+        force=True, traces_exporter="memory", metrics_exporter="none", logs_correlation=False
+    )
     with mlt.create_span("req"):
         log.info("x")
     assert not hasattr(handler.records[0], "trace_id")
@@ -89,8 +90,14 @@ def test_otel_log_export_to_memory(app_log: tuple[logging.Logger, ListHandler]) 
     log, _ = app_log
     root = logging.getLogger()
     handlers_before = list(root.handlers)
-    tel = mlt.configure(force=True, traces_exporter="memory", metrics_exporter="none",
-                        logs_enabled=True, logs_exporter="memory", service_name="log-svc")
+    tel = mlt.configure(
+        force=True,
+        traces_exporter="memory",
+        metrics_exporter="none",
+        logs_enabled=True,
+        logs_exporter="memory",
+        service_name="log-svc",
+    )
     exporter = tel.logger_provider._mcp_llm_trace_exporter
     with mlt.create_span("req"):
         trace_id, span_id = _hex_ids()

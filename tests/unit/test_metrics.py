@@ -46,13 +46,18 @@ def _reader(tel: Telemetry) -> InMemoryMetricReader:
 
 def test_cardinality_is_bounded_and_overflow_becomes_other() -> None:
     reader = InMemoryMetricReader()
-    mc = MetricsCollector(MeterProvider(metric_readers=[reader]).get_meter("t"),
-                          dimensions=["tenant.id", "gen_ai.request.model"],
-                          max_values_per_dimension=3)
+    mc = MetricsCollector(
+        MeterProvider(metric_readers=[reader]).get_meter("t"),
+        dimensions=["tenant.id", "gen_ai.request.model"],
+        max_values_per_dimension=3,
+    )
     orders = mc.counter("shop.orders", unit="{order}")
     for i in range(10):
-        mc.add(orders, 1, {"tenant.id": f"t{i}", "user.email": f"u{i}@x.io",
-                           "gen_ai.request.model": "m"})
+        mc.add(
+            orders,
+            1,
+            {"tenant.id": f"t{i}", "user.email": f"u{i}@x.io", "gen_ai.request.model": "m"},
+        )
     points = _points(reader)["shop.orders"]
     by_tenant = {p.attributes["tenant.id"]: p.value for p in points}
     assert by_tenant == {"t0": 1, "t1": 1, "t2": 1, OTHER: 7}
@@ -60,8 +65,11 @@ def test_cardinality_is_bounded_and_overflow_becomes_other() -> None:
     assert all(p.attributes["gen_ai.request.model"] == "m" for p in points)
     # a value seen before the cap was reached keeps its own series
     mc.add(orders, 5, {"tenant.id": "t1"})
-    assert {p.attributes.get("tenant.id"): p.value for p in _points(reader)["shop.orders"]
-            if len(p.attributes) == 1} == {"t1": 5}
+    assert {
+        p.attributes.get("tenant.id"): p.value
+        for p in _points(reader)["shop.orders"]
+        if len(p.attributes) == 1
+    } == {"t1": 5}
 
 
 def test_bound_accepts_every_attribute_value_type() -> None:
@@ -100,9 +108,13 @@ def test_collector_without_meter_is_a_cheap_noop() -> None:
 
 
 def test_standard_instruments_after_real_spans() -> None:
-    tel = mlt.configure(force=True, traces_exporter="memory", metrics_exporter="memory",
-                        batch_schedule_delay_s="10ms",
-                        metrics_collectors=["database"])
+    tel = mlt.configure(
+        force=True,
+        traces_exporter="memory",
+        metrics_exporter="memory",
+        batch_schedule_delay_s="10ms",
+        metrics_collectors=["database"],
+    )
     with mlt.using_attributes(tenant_id="acme", user_id="u1"):
         with mlt.llm_span(model="gpt-4o", provider="openai") as llm:
             llm.set_usage(input_tokens=10, output_tokens=4)
@@ -145,14 +157,19 @@ def test_standard_instruments_after_real_spans() -> None:
 def test_metrics_exporter_auto_follows_traces() -> None:
     tel = mlt.configure(force=True, traces_exporter="memory")
     assert not hasattr(tel.meter_provider, "_mcp_llm_trace_reader")  # auto + memory = none
-    tel = mlt.configure(force=True, traces_exporter="memory", metrics_enabled=False,
-                        metrics_exporter="memory")
+    tel = mlt.configure(
+        force=True, traces_exporter="memory", metrics_enabled=False, metrics_exporter="memory"
+    )
     assert not hasattr(tel.meter_provider, "_mcp_llm_trace_reader")
 
 
 def test_system_collector_reports_process_metrics() -> None:
-    tel = mlt.configure(force=True, traces_exporter="none", metrics_exporter="memory",
-                        metrics_collectors=[{"name": "system", "interval": "1s"}])
+    tel = mlt.configure(
+        force=True,
+        traces_exporter="none",
+        metrics_exporter="memory",
+        metrics_collectors=[{"name": "system", "interval": "1s"}],
+    )
     points = _points(_reader(tel))
     cpu = {p.attributes["cpu.mode"]: p.value for p in points["process.cpu.time"]}
     assert set(cpu) == {"user", "system"} and cpu["user"] > 0

@@ -27,8 +27,14 @@ def _shutdown_after() -> Iterator[None]:
 def _configure(propagators: str | None = None, **kwargs: object) -> Telemetry:
     if propagators is not None:
         kwargs["propagators"] = propagators
-    return mlt.configure(force=True, traces_exporter="memory", batch_schedule_delay_s="10ms",
-                         metrics_exporter="none", sampling_strategy="always_on", **kwargs)
+    return mlt.configure(
+        force=True,
+        traces_exporter="memory",
+        batch_schedule_delay_s="10ms",
+        metrics_exporter="none",
+        sampling_strategy="always_on",
+        **kwargs,
+    )
 
 
 def _spans(tel: Telemetry) -> dict[str, object]:
@@ -170,8 +176,9 @@ def test_trace_id_headers() -> None:
 
 def test_attribution_travels_as_baggage_and_comes_back_as_attributes() -> None:
     tel = _configure()
-    with mlt.using_attributes(user_id="u1", tenant_id="acme", session_id="s1",
-                              metadata={"plan": "pro"}):
+    with mlt.using_attributes(
+        user_id="u1", tenant_id="acme", session_id="s1", metadata={"plan": "pro"}
+    ):
         with mlt.create_span("gateway"):
             headers = mlt.inject_context({})
     # the "remote" side: no using_attributes, only the incoming headers (+ foreign baggage)

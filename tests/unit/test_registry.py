@@ -56,8 +56,9 @@ def test_custom_exporter_via_register() -> None:
     try:
         with pytest.raises(ValueError, match="already registered"):
             ExporterRegistry.register("my-list", factory)
-        tel = mlt.configure(force=True, traces_exporter="my-list,memory", service_name="svc",
-                            **FAST)
+        tel = mlt.configure(
+            force=True, traces_exporter="my-list,memory", service_name="svc", **FAST
+        )
         with mlt.create_span("custom"):
             pass
         # ListExporter inherits the SDK's force_flush (returns None): still a success
@@ -66,7 +67,7 @@ def test_custom_exporter_via_register() -> None:
         assert made[0].service == "svc"  # the factory got the effective config
         assert tel.memory_exporter is not None
         assert [s.name for s in tel.memory_exporter.get_finished_spans()] == ["custom"]
-        ExporterRegistry.register("my-list", lambda cfg: ListExporter(cfg), replace=True)
+        ExporterRegistry.register("my-list", ListExporter, replace=True)
         assert ExporterRegistry.get("MY-LIST") is not factory
     finally:
         ExporterRegistry.unregister("my-list")
@@ -76,7 +77,7 @@ def test_custom_exporter_via_register() -> None:
 
 def test_register_rejects_bad_arguments() -> None:
     with pytest.raises(ValueError):
-        ExporterRegistry.register(" ", lambda cfg: ListExporter(cfg))
+        ExporterRegistry.register(" ", ListExporter)
     with pytest.raises(ValueError):
         ExporterRegistry.register("x", "not callable")  # type: ignore[arg-type]
 
@@ -126,7 +127,7 @@ def test_entry_point_exporter_is_found_lazily(
 
 
 def test_registered_name_wins_over_an_entry_point(plugin_dir: Path) -> None:
-    ExporterRegistry.register("plugin-exp", lambda cfg: ListExporter(cfg))
+    ExporterRegistry.register("plugin-exp", ListExporter)
     exporter = ExporterRegistry.create("plugin-exp", TelemetryConfig())
     assert isinstance(exporter, ListExporter)
 
@@ -159,8 +160,7 @@ def test_none_exporter_builds_no_export_thread() -> None:
 
 
 def test_console_exporter_prints_spans(capsys: pytest.CaptureFixture[str]) -> None:
-    tel = mlt.configure(force=True, traces_exporter="console", service_name="console-svc",
-                        **FAST)
+    tel = mlt.configure(force=True, traces_exporter="console", service_name="console-svc", **FAST)
     with mlt.create_span("printed-span", attributes={"k": "v"}):
         pass
     tel.force_flush(5.0)

@@ -29,8 +29,13 @@ def _shutdown_after() -> Iterator[None]:
 
 
 def _configure(**kwargs: object) -> Telemetry:
-    return mlt.configure(force=True, traces_exporter="memory", batch_schedule_delay_s="10ms",
-                         metrics_exporter="none", **kwargs)
+    return mlt.configure(
+        force=True,
+        traces_exporter="memory",
+        batch_schedule_delay_s="10ms",
+        metrics_exporter="none",
+        **kwargs,
+    )
 
 
 def _names(tel: Telemetry) -> list[str]:
@@ -93,8 +98,9 @@ class FakeClock:
         return self.now
 
 
-def _drive(sampler: AdaptiveSampler, clock: FakeClock, rate: float, seconds: float,
-           rng: random.Random) -> int:
+def _drive(
+    sampler: AdaptiveSampler, clock: FakeClock, rate: float, seconds: float, rng: random.Random
+) -> int:
     """Offer ``rate`` root spans per (simulated) second; return how many were sampled."""
     sampled = 0
     for _ in range(int(rate * seconds)):
@@ -191,8 +197,11 @@ def test_parent_based_semantics(
         pass
     with mlt.use_context(mlt.extract_context(UNSAMPLED_PARENT)), mlt.create_span("remote-0"):
         pass
-    expected = [n for n, keep in (("remote-0", under_unsampled), ("remote-1", under_sampled),
-                                  ("root", root)) if keep]
+    expected = [
+        n
+        for n, keep in (("remote-0", under_unsampled), ("remote-1", under_sampled), ("root", root))
+        if keep
+    ]
     assert _names(tel) == expected
 
 
@@ -204,15 +213,23 @@ def test_parent_based_semantics(
     [
         ({"OTEL_TRACES_SAMPLER": "always"}, "ParentBased{root:AlwaysOnSampler"),
         ({"OTEL_TRACES_SAMPLER": "never"}, "ParentBased{root:AlwaysOffSampler"),
-        ({"OTEL_TRACES_SAMPLER": "probabilistic", "OTEL_TRACES_SAMPLER_ARG": "0.25"},
-         "ParentBased{root:TraceIdRatioBased{0.25}"),
-        ({"OTEL_TRACES_SAMPLER": "traceidratio", "OTEL_TRACES_SAMPLER_ARG": "0.5"},
-         "TraceIdRatioBased{0.5}"),
+        (
+            {"OTEL_TRACES_SAMPLER": "probabilistic", "OTEL_TRACES_SAMPLER_ARG": "0.25"},
+            "ParentBased{root:TraceIdRatioBased{0.25}",
+        ),
+        (
+            {"OTEL_TRACES_SAMPLER": "traceidratio", "OTEL_TRACES_SAMPLER_ARG": "0.5"},
+            "TraceIdRatioBased{0.5}",
+        ),
         ({"OTEL_TRACES_SAMPLER": "always_off"}, "AlwaysOffSampler"),
-        ({"OTEL_TRACES_SAMPLER": "rate_limited", "OTEL_TRACES_SAMPLER_ARG": "42"},
-         "ParentBased{root:RateLimitedSampler{42.0}"),
-        ({"OTEL_TRACES_SAMPLER": "adaptive", "OTEL_TRACES_SAMPLER_ARG": "77"},
-         "AdaptiveSampler{target=77.0/s"),
+        (
+            {"OTEL_TRACES_SAMPLER": "rate_limited", "OTEL_TRACES_SAMPLER_ARG": "42"},
+            "ParentBased{root:RateLimitedSampler{42.0}",
+        ),
+        (
+            {"OTEL_TRACES_SAMPLER": "adaptive", "OTEL_TRACES_SAMPLER_ARG": "77"},
+            "AdaptiveSampler{target=77.0/s",
+        ),
         ({}, "ParentBased{root:AlwaysOnSampler"),
     ],
 )
@@ -227,11 +244,11 @@ def test_otel_traces_sampler_env_mapping(
 
 
 def test_build_sampler_types() -> None:
-    assert isinstance(build_sampler(SamplingConfig("parentbased_traceidratio", ratio=0.3)),
-                      ParentBased)
+    assert isinstance(
+        build_sampler(SamplingConfig("parentbased_traceidratio", ratio=0.3)), ParentBased
+    )
     plain = build_sampler(SamplingConfig("traceidratio", ratio=0.3, parent_based=False))
     assert isinstance(plain, TraceIdRatioBased) and plain.rate == 0.3
-    cfg = load_config(environ={"OTEL_TRACES_SAMPLER": "rate_limited"},
-                      sampling_max_per_second=9)
+    cfg = load_config(environ={"OTEL_TRACES_SAMPLER": "rate_limited"}, sampling_max_per_second=9)
     sampler = build_sampler(cfg.sampling)
     assert "RateLimitedSampler{9.0}" in sampler.get_description()

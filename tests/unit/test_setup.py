@@ -18,8 +18,11 @@ import mcp_llm_trace as mlt
 from mcp_llm_trace.config import TelemetryConfig
 from mcp_llm_trace.setup import Telemetry
 
-FAST = {"batch_schedule_delay_s": "10ms", "metrics_exporter": "memory",
-        "sampling_strategy": "always_on"}
+FAST = {
+    "batch_schedule_delay_s": "10ms",
+    "metrics_exporter": "memory",
+    "sampling_strategy": "always_on",
+}
 
 
 @pytest.fixture(autouse=True)
@@ -156,9 +159,14 @@ def test_unknown_exporter_is_a_config_error_in_code() -> None:
 
 
 def test_resource_attributes_reach_spans() -> None:
-    tel = mlt.configure(force=True, traces_exporter="memory", service_version="3.1",
-                        deployment_environment="prod",
-                        resource_attributes="region=eu,cluster=c1", **FAST)
+    tel = mlt.configure(
+        force=True,
+        traces_exporter="memory",
+        service_version="3.1",
+        deployment_environment="prod",
+        resource_attributes="region=eu,cluster=c1",
+        **FAST,
+    )
     with mlt.create_span("op"):
         pass
     tel.force_flush(5.0)
@@ -169,8 +177,9 @@ def test_resource_attributes_reach_spans() -> None:
 
 
 def test_span_attribute_length_limit_applies() -> None:
-    tel = mlt.configure(force=True, traces_exporter="memory",
-                        span_attribute_value_length_limit=10, **FAST)
+    tel = mlt.configure(
+        force=True, traces_exporter="memory", span_attribute_value_length_limit=10, **FAST
+    )
     with mlt.create_span("op", attributes={"long": "x" * 100}):
         pass
     tel.force_flush(5.0)
@@ -251,12 +260,17 @@ def _exercise_every_helper() -> list[object]:
             mlt.record_retry(1, backoff_ms=5)
             mlt.record_cache("c", hit=True)
             out.append(tool)
-        for maker in (lambda: mlt.create_span("c"), lambda: mlt.agent_span("a"),
-                      lambda: mlt.chain_span("ch"), lambda: mlt.retriever_span("q"),
-                      lambda: mlt.embedding_span("m", texts=["a"]),
-                      lambda: mlt.mcp_tool_call("t", arguments={}),
-                      lambda: mlt.db_span("SELECT", db_system="sqlite"),
-                      lambda: mlt.cache_span("c"), lambda: mlt.federation_forward("peer")):
+        for maker in (
+            lambda: mlt.create_span("c"),
+            lambda: mlt.agent_span("a"),
+            lambda: mlt.chain_span("ch"),
+            lambda: mlt.retriever_span("q"),
+            lambda: mlt.embedding_span("m", texts=["a"]),
+            lambda: mlt.mcp_tool_call("t", arguments={}),
+            lambda: mlt.db_span("SELECT", db_system="sqlite"),
+            lambda: mlt.cache_span("c"),
+            lambda: mlt.federation_forward("peer"),
+        ):
             with maker() as handle:
                 out.append(handle)
         assert decorated(1) == 2

@@ -56,8 +56,9 @@ def _dropped(reason: str) -> int:
 
 def test_force_flush_exports_everything_in_batches() -> None:
     exporter = GatedExporter()
-    proc = BatchExportProcessor(exporter, max_queue_size=100, max_export_batch_size=10,
-                                schedule_delay_s=60)
+    proc = BatchExportProcessor(
+        exporter, max_queue_size=100, max_export_batch_size=10, schedule_delay_s=60
+    )
     _emit(_provider(proc), 25)
     assert proc.force_flush(5000) is True
     assert sum(exporter.batches) == 25
@@ -69,8 +70,9 @@ def test_force_flush_exports_everything_in_batches() -> None:
 
 def test_full_batch_is_exported_without_waiting_for_the_timer() -> None:
     exporter = GatedExporter()
-    proc = BatchExportProcessor(exporter, max_queue_size=100, max_export_batch_size=5,
-                                schedule_delay_s=60)
+    proc = BatchExportProcessor(
+        exporter, max_queue_size=100, max_export_batch_size=5, schedule_delay_s=60
+    )
     _emit(_provider(proc), 5)
     deadline = time.monotonic() + 5
     while not exporter.batches and time.monotonic() < deadline:
@@ -81,8 +83,9 @@ def test_full_batch_is_exported_without_waiting_for_the_timer() -> None:
 
 def test_queue_full_drops_are_counted() -> None:
     exporter = GatedExporter(block=True)
-    proc = BatchExportProcessor(exporter, max_queue_size=10, max_export_batch_size=5,
-                                schedule_delay_s=60)
+    proc = BatchExportProcessor(
+        exporter, max_queue_size=10, max_export_batch_size=5, schedule_delay_s=60
+    )
     provider = _provider(proc)
     before = _dropped("queue_full")
     _emit(provider, 5, "first")  # a full batch: the worker takes it and blocks in export
@@ -98,8 +101,9 @@ def test_queue_full_drops_are_counted() -> None:
 
 def test_shutdown_deadline_drops_are_counted() -> None:
     exporter = GatedExporter(block=True)
-    proc = BatchExportProcessor(exporter, max_queue_size=100, max_export_batch_size=5,
-                                schedule_delay_s=60)
+    proc = BatchExportProcessor(
+        exporter, max_queue_size=100, max_export_batch_size=5, schedule_delay_s=60
+    )
     provider = _provider(proc)
     _emit(provider, 5, "first")
     assert exporter.entered.wait(5)
