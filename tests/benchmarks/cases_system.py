@@ -63,14 +63,14 @@ def _variants(k: int) -> list[tuple[str, str, Callable[[], Any], dict[str, Any] 
     return [
         ("baseline", "1 ms of CPU work, not instrumented", plain, None),
         ("trace_operation", "@trace_operation (default config)", traced, {}),
-        ("llm_default", "llm_span, default config (content capture off, pricing on)", llm,
-         {}),
+        ("llm_default", "llm_span, default config (content capture off, pricing on)", llm, {}),
         ("llm_full", "llm_span, capture + scrubbing + pricing on", llm, full),
     ]
 
 
-def cpu_overhead(*, scale: float = 1.0, repeats: int = REPEATS,
-                 log: Callable[[str], None] = lambda s: None) -> dict[str, Any]:
+def cpu_overhead(
+    *, scale: float = 1.0, repeats: int = REPEATS, log: Callable[[str], None] = lambda s: None
+) -> dict[str, Any]:
     """% CPU increase of instrumented 1 ms operations (export thread included)."""
     k = _calibrate()
     n = max(2, int(1000 * scale))
@@ -94,12 +94,12 @@ def cpu_overhead(*, scale: float = 1.0, repeats: int = REPEATS,
     base = samples["baseline"]
     out: dict[str, Any] = {"ops_per_repeat": n, "work_loop": k, "variants": {}}
     for key, label, _fn, _cfg in variants:
-        pct = [(a / b - 1) * 100 for a, b in zip(samples[key], base)]
+        pct = [(a / b - 1) * 100 for a, b in zip(samples[key], base, strict=False)]
         out["variants"][key] = {
             "label": label,
             "cpu_ms_per_op": stat([x * 1e3 for x in samples[key]]).as_dict(),
             "overhead_pct": stat(pct).as_dict(),
-            "ratio": stat([a / b for a, b in zip(samples[key], base)]).as_dict(),
+            "ratio": stat([a / b for a, b in zip(samples[key], base, strict=False)]).as_dict(),
         }
     return out
 
@@ -109,15 +109,15 @@ def cpu_overhead(*, scale: float = 1.0, repeats: int = REPEATS,
 
 def _worker(mode: str, n: int, rate: float) -> dict[str, Any]:
     cmd = [sys.executable, "-m", "tests.benchmarks.memory_worker", mode, str(n), str(rate)]
-    res = subprocess.run(cmd, capture_output=True, text=True, cwd=_ROOT, timeout=300,
-                         check=False)
+    res = subprocess.run(cmd, capture_output=True, text=True, cwd=_ROOT, timeout=300, check=False)
     if res.returncode != 0:
         return {"mode": mode, "error": res.stderr[-2000:]}
     return dict(json.loads(res.stdout.strip().splitlines()[-1]))
 
 
-def memory(*, scale: float = 1.0, repeats: int = 3,
-           log: Callable[[str], None] = lambda s: None) -> dict[str, Any]:
+def memory(
+    *, scale: float = 1.0, repeats: int = 3, log: Callable[[str], None] = lambda s: None
+) -> dict[str, Any]:
     """RSS above an uninstrumented baseline: typical workload (10k spans/min, scaled in
     time), with and without token counting; and a dead exporter under 100k spans."""
     n = max(50, int(10_000 * scale))

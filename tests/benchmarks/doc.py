@@ -25,42 +25,88 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
 
     def add(name: str, value: float | None, limit: float, fmt: str, *, le: bool = True) -> None:
         met = None if value is None else (value <= limit if le else value >= limit)
-        out.append({"target": name, "value": value, "limit": limit, "met": met,
-                    "shown": "n/a" if value is None else fmt.format(value)})
+        out.append(
+            {
+                "target": name,
+                "value": value,
+                "limit": limit,
+                "met": met,
+                "shown": "n/a" if value is None else fmt.format(value),
+            }
+        )
 
     noop = _w(results, "disabled", "otel_noop")
-    add("disabled llm_span ≤ 1.2× OTel no-op span",
-        _ratio(_w(results, "disabled", "llm_span_off"), noop), 1.2, "{:.2f}×")
-    add("disabled @trace_operation ≤ 1.2× OTel no-op span",
-        _ratio(_w(results, "disabled", "trace_operation_off"), noop), 1.2, "{:.2f}×")
+    add(
+        "disabled llm_span ≤ 1.2× OTel no-op span",
+        _ratio(_w(results, "disabled", "llm_span_off"), noop),
+        1.2,
+        "{:.2f}×",
+    )
+    add(
+        "disabled @trace_operation ≤ 1.2× OTel no-op span",
+        _ratio(_w(results, "disabled", "trace_operation_off"), noop),
+        1.2,
+        "{:.2f}×",
+    )
     oi = _w(results, "enabled", "openinference")
-    for key, label in (("llm_both", "both"), ("llm_genai", "genai"),
-                       ("llm_oi", "openinference")):
-        add(f"llm_span ({label}) ≤ OpenInference OITracer span (wall)",
-            _ratio(_w(results, "enabled", key), oi), 1.0, "{:.2f}×")
+    for key, label in (("llm_both", "both"), ("llm_genai", "genai"), ("llm_oi", "openinference")):
+        add(
+            f"llm_span ({label}) ≤ OpenInference OITracer span (wall)",
+            _ratio(_w(results, "enabled", key), oi),
+            1.0,
+            "{:.2f}×",
+        )
         v = _w(results, "enabled", key)
-        add(f"llm_span ({label}) < 50 µs (wall)", None if v is None else v / 1000, 50.0,
-            "{:.1f} µs")
-    add("caller CPU with scrubbing + pricing on ÷ off (≈ 1: export path only)",
-        _ratio(_w(results, "enabled", "llm_both_scrub_price", "cpu"),
-               _w(results, "enabled", "llm_both", "cpu")), 1.10, "{:.2f}×")
+        add(
+            f"llm_span ({label}) < 50 µs (wall)", None if v is None else v / 1000, 50.0, "{:.1f} µs"
+        )
+    add(
+        "caller CPU with scrubbing + pricing on ÷ off (≈ 1: export path only)",
+        _ratio(
+            _w(results, "enabled", "llm_both_scrub_price", "cpu"),
+            _w(results, "enabled", "llm_both", "cpu"),
+        ),
+        1.10,
+        "{:.2f}×",
+    )
     cpu = results.get("cpu_overhead", {}).get("variants", {})
     for key in ("trace_operation", "llm_default", "llm_full"):
         if key in cpu:
-            add(f"CPU overhead at 1 ms operations < 2 % — {cpu[key]['label']}",
-                cpu[key]["overhead_pct"]["median"], 2.0, "{:.2f} %")
+            add(
+                f"CPU overhead at 1 ms operations < 2 % — {cpu[key]['label']}",
+                cpu[key]["overhead_pct"]["median"],
+                2.0,
+                "{:.2f} %",
+            )
     mem = results.get("memory", {})
     t = mem.get("typical_above_baseline_mb")
-    add("RSS above baseline, typical workload < 50 MB",
-        None if t is None else t["median"], 50.0, "{:.1f} MB")
+    add(
+        "RSS above baseline, typical workload < 50 MB",
+        None if t is None else t["median"],
+        50.0,
+        "{:.1f} MB",
+    )
     t = mem.get("typical_regex_above_baseline_mb")
-    add("RSS above baseline, typical workload, regex-only scrubbing (privacy_presidio=False)"
-        " < 50 MB", None if t is None else t["median"], 50.0, "{:.1f} MB")
-    add("RSS above baseline with token counting, excluding tokenizer tables < 50 MB",
-        mem.get("typical_tokens_excl_tables_mb"), 50.0, "{:.1f} MB")
+    add(
+        "RSS above baseline, typical workload, regex-only scrubbing (privacy_presidio=False)"
+        " < 50 MB",
+        None if t is None else t["median"],
+        50.0,
+        "{:.1f} MB",
+    )
+    add(
+        "RSS above baseline with token counting, excluding tokenizer tables < 50 MB",
+        mem.get("typical_tokens_excl_tables_mb"),
+        50.0,
+        "{:.1f} MB",
+    )
     dead = mem.get("dead_exporter", {})
-    add("dead exporter, RSS growth over the second half of 100k spans (bounded) < 10 MB",
-        dead.get("growth_second_half_mb"), 10.0, "{:.1f} MB")
+    add(
+        "dead exporter, RSS growth over the second half of 100k spans (bounded) < 10 MB",
+        dead.get("growth_second_half_mb"),
+        10.0,
+        "{:.1f} MB",
+    )
     return out
 
 
@@ -72,28 +118,38 @@ def write_doc(results: dict[str, Any], path: Path, plot_rel: str) -> None:
     """Render docs/performance.md from one run's results."""
     m = results["machine"]
     L: list[str] = [
-        "# Performance", "",
+        "# Performance",
+        "",
         "<!-- Generated by `make bench` (python -m tests.benchmarks.run); do not edit by "
-        "hand — re-run it. -->", "",
+        "hand — re-run it. -->",
+        "",
         f"Produced **{m['date']}** on **{m['hostname']}**: {m['cpu']}, {m['cores']} cores, "
         f"{m['implementation']} {m['python']}, {m['platform']}; load average at start "
         f"{', '.join(f'{x:.2f}' for x in m['load_avg_at_start'] or [])}. "
-        f"Run took {results['duration_s']:.0f} s (scale {results['scale']}).", "",
-        "Versions: " + ", ".join(f"{k} {v}" for k, v in m["packages"].items()) + ".", "",
+        f"Run took {results['duration_s']:.0f} s (scale {results['scale']}).",
+        "",
+        "Versions: " + ", ".join(f"{k} {v}" for k, v in m["packages"].items()) + ".",
+        "",
         "**Read the ratios, not the absolute numbers.** Every figure sits next to a "
         "baseline measured in the same run; repeats of a group are interleaved (baseline, "
         "then each case, five times), each repeat starts from a fresh `configure()`, and "
         "the ratio is the median of the five paired ratios. Absolute µs vary ±15 % or more "
         "between runs on shared machines; the ratios are what reproduces. "
-        "How to tune: [performance-tuning.md](performance-tuning.md).", "",
+        "How to tune: [performance-tuning.md](performance-tuning.md).",
+        "",
         "Method: `perf_counter_ns` around N ops (wall time); `thread_time_ns` around the "
         "same loop (CPU of the calling thread only, immune to other processes); 5 repeats, "
         "median and inter-quartile range. Caller-thread cases queue spans during the timed "
         "loop and flush them untimed afterwards, so only the caller's work is timed; the "
         "export thread is measured separately (export cases) and as whole-process CPU "
-        "(CPU overhead).", "",
-        f"![caller-thread cost]({plot_rel})", "",
-        "## Targets", "", "| target | measured | result |", "|---|---:|---|",
+        "(CPU overhead).",
+        "",
+        f"![caller-thread cost]({plot_rel})",
+        "",
+        "## Targets",
+        "",
+        "| target | measured | result |",
+        "|---|---:|---|",
     ]
     for t in results["targets"]:
         L.append(f"| {t['target']} | {t['shown']} | {_mark(t['met'])} |")
@@ -109,38 +165,60 @@ def write_doc(results: dict[str, Any], path: Path, plot_rel: str) -> None:
             L += group_table(g)
     cpu = results.get("cpu_overhead")
     if cpu:
-        L += ["## CPU overhead (1 ms operations, whole process)", "",
-              f"`time.process_time()` over {cpu['ops_per_repeat']} operations of ~1 ms pure-"
-              "Python CPU work each, plus the flush that exports their spans (export thread "
-              "included).", "",
-              "| case | CPU ms/op | overhead % | × baseline |", "|---|---:|---:|---:|"]
+        L += [
+            "## CPU overhead (1 ms operations, whole process)",
+            "",
+            f"`time.process_time()` over {cpu['ops_per_repeat']} operations of ~1 ms pure-"
+            "Python CPU work each, plus the flush that exports their spans (export thread "
+            "included).",
+            "",
+            "| case | CPU ms/op | overhead % | × baseline |",
+            "|---|---:|---:|---:|",
+        ]
         for key, v in cpu["variants"].items():
-            L.append(f"| {v['label']}{' **(baseline)**' if key == 'baseline' else ''} | "
-                     f"{v['cpu_ms_per_op']['median']:.3f} | "
-                     f"{v['overhead_pct']['median']:.2f} (IQR {v['overhead_pct']['iqr']:.2f})"
-                     f" | {v['ratio']['median']:.3f} |")
+            L.append(
+                f"| {v['label']}{' **(baseline)**' if key == 'baseline' else ''} | "
+                f"{v['cpu_ms_per_op']['median']:.3f} | "
+                f"{v['overhead_pct']['median']:.2f} (IQR {v['overhead_pct']['iqr']:.2f})"
+                f" | {v['ratio']['median']:.3f} |"
+            )
         L.append("")
     mem = results.get("memory")
     if mem and "baseline_rss_mb" in mem:
-        L += ["## Memory (fresh subprocess per case, RSS)", "",
-              f"Typical workload: {mem['spans']:,} LLM spans played at {mem['rate_per_s']:.0f}"
-              "/s (10k spans/min, 12× faster), capture + scrubbing + pricing on. Baseline: "
-              "the same process and loop with telemetry disabled.", "",
-              "| case | RSS above baseline |", "|---|---:|",
-              f"| baseline RSS (absolute) | {mem['baseline_rss_mb']:.1f} MB |",
-              f"| o200k tokenizer tables alone | {mem['tokenizer_tables_mb']:.1f} MB |"]
-        for key, label in (("typical_above_baseline_mb", "typical, usage reported"),
-                           ("typical_regex_above_baseline_mb",
-                            "typical, regex-only scrubbing (privacy_presidio=False)"),
-                           ("typical_tokens_above_baseline_mb",
-                            "typical, usage missing (tokens counted; tables loaded)")):
+        L += [
+            "## Memory (fresh subprocess per case, RSS)",
+            "",
+            f"Typical workload: {mem['spans']:,} LLM spans played at {mem['rate_per_s']:.0f}"
+            "/s (10k spans/min, 12× faster), capture + scrubbing + pricing on. Baseline: "
+            "the same process and loop with telemetry disabled.",
+            "",
+            "| case | RSS above baseline |",
+            "|---|---:|",
+            f"| baseline RSS (absolute) | {mem['baseline_rss_mb']:.1f} MB |",
+            f"| o200k tokenizer tables alone | {mem['tokenizer_tables_mb']:.1f} MB |",
+        ]
+        for key, label in (
+            ("typical_above_baseline_mb", "typical, usage reported"),
+            (
+                "typical_regex_above_baseline_mb",
+                "typical, regex-only scrubbing (privacy_presidio=False)",
+            ),
+            (
+                "typical_tokens_above_baseline_mb",
+                "typical, usage missing (tokens counted; tables loaded)",
+            ),
+        ):
             if key in mem:
-                L.append(f"| {label} | {mem[key]['median']:.1f} MB "
-                         f"(IQR {mem[key]['iqr']:.1f}) |")
+                L.append(f"| {label} | {mem[key]['median']:.1f} MB (IQR {mem[key]['iqr']:.1f}) |")
         dead = mem.get("dead_exporter", {})
         if "samples" in dead:
-            L += ["", f"Dead exporter (fails every batch), {dead['spans']:,} spans:", "",
-                  "| spans | RSS MB | queue depth |", "|---:|---:|---:|"]
+            L += [
+                "",
+                f"Dead exporter (fails every batch), {dead['spans']:,} spans:",
+                "",
+                "| spans | RSS MB | queue depth |",
+                "|---:|---:|---:|",
+            ]
             for s in dead["samples"]:
                 L.append(f"| {s['spans']:,} | {s['rss_mb']:.1f} | {s['queue_depth']} |")
             L += ["", f"Dropped (counted): `{dead.get('stats', {}).get('dropped')}`."]

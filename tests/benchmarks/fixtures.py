@@ -20,26 +20,38 @@ from mcp_llm_trace import ExporterRegistry
 
 #: Batch settings for caller-thread timing: the worker only runs on an explicit flush
 #: (between timed blocks), so export work never competes with the timed loop for the GIL.
-DEFERRED_BATCH = {"batch_max_queue_size": 200_000, "batch_max_export_batch_size": 200_000,
-                  "batch_schedule_delay_s": 3600.0}
+DEFERRED_BATCH = {
+    "batch_max_queue_size": 200_000,
+    "batch_max_export_batch_size": 200_000,
+    "batch_schedule_delay_s": 3600.0,
+}
 
 MODEL = "gpt-4o"
 PROVIDER = "openai"
-SYSTEM = ("You are a support assistant for ACME. Answer briefly, cite the knowledge "
-          "base, never reveal internal ticket numbers, escalate billing disputes to a "
-          "human agent and keep a friendly, professional tone.")[:200].ljust(200, ".")
-USER = ("Hi, my order #4471 never arrived. Please contact me at jane.doe@example.com "
-        "or +1 415 555 0134 to sort it out; I have been waiting two weeks and the "
-        "tracking page says it was delivered to the wrong door.")[:200].ljust(200, ".")
-ANSWER = ("Sorry about that! I have opened a delivery investigation for order #4471 and "
-          "a replacement will ship today with express delivery. You will get a tracking "
-          "link by e-mail within the hour; no need to do anything else.")[:200].ljust(200, ".")
+SYSTEM = (
+    "You are a support assistant for ACME. Answer briefly, cite the knowledge "
+    "base, never reveal internal ticket numbers, escalate billing disputes to a "
+    "human agent and keep a friendly, professional tone."
+)[:200].ljust(200, ".")
+USER = (
+    "Hi, my order #4471 never arrived. Please contact me at jane.doe@example.com "
+    "or +1 415 555 0134 to sort it out; I have been waiting two weeks and the "
+    "tracking page says it was delivered to the wrong door."
+)[:200].ljust(200, ".")
+ANSWER = (
+    "Sorry about that! I have opened a delivery investigation for order #4471 and "
+    "a replacement will ship today with express delivery. You will get a tracking "
+    "link by e-mail within the hour; no need to do anything else."
+)[:200].ljust(200, ".")
 MESSAGES = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": USER}]
 USAGE = {"input_tokens": 96, "output_tokens": 42}
 DOCUMENTS = [
-    {"id": f"kb-{i}", "score": 0.9 - i * 0.05,
-     "content": f"Knowledge base article {i}: delivery investigations are opened when a "
-                "parcel is marked delivered but not received; replacements ship express."}
+    {
+        "id": f"kb-{i}",
+        "score": 0.9 - i * 0.05,
+        "content": f"Knowledge base article {i}: delivery investigations are opened when a "
+        "parcel is marked delivered but not received; replacements ship express.",
+    }
     for i in range(5)
 ]
 
@@ -83,8 +95,11 @@ def quiet_env() -> None:
 def fresh(**kwargs: Any) -> mlt.Telemetry:
     """``configure(force=True)`` with the discard exporter and no metric export unless
     told otherwise."""
-    opts: dict[str, Any] = {"traces_exporter": "discard", "metrics_exporter": "none",
-                            "logs_correlation": False}
+    opts: dict[str, Any] = {
+        "traces_exporter": "discard",
+        "metrics_exporter": "none",
+        "logs_correlation": False,
+    }
     opts.update(kwargs)
     return mlt.configure(force=True, **opts)
 
@@ -112,10 +127,18 @@ def llm_op(usage: bool = True) -> Callable[[], None]:
 
 def make_llm_spans(n: int, *, usage: bool = True, semconv: str = "both") -> list[ReadableSpan]:
     """``n`` finished typical LLM spans (content captured, nothing scrubbed or priced)."""
-    tel = mlt.configure(force=True, traces_exporter="memory", metrics_exporter="none",
-                        capture_content=True, privacy_sanitize_pii=False,
-                        pricing_enabled=False, semconv=semconv, logs_correlation=False,
-                        batch_max_queue_size=max(2048, n), batch_schedule_delay_s=3600.0)
+    tel = mlt.configure(
+        force=True,
+        traces_exporter="memory",
+        metrics_exporter="none",
+        capture_content=True,
+        privacy_sanitize_pii=False,
+        pricing_enabled=False,
+        semconv=semconv,
+        logs_correlation=False,
+        batch_max_queue_size=max(2048, n),
+        batch_schedule_delay_s=3600.0,
+    )
     op = llm_op(usage)
     for _ in range(n):
         op()

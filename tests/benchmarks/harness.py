@@ -79,8 +79,13 @@ class Stat:
 
     def as_dict(self) -> dict[str, Any]:
         """JSON form."""
-        return {"median": self.median, "q1": self.q1, "q3": self.q3, "iqr": self.iqr,
-                "samples": self.samples}
+        return {
+            "median": self.median,
+            "q1": self.q1,
+            "q3": self.q3,
+            "iqr": self.iqr,
+            "samples": self.samples,
+        }
 
 
 def stat(samples: Sequence[float]) -> Stat:
@@ -105,8 +110,13 @@ def _time_block(p: Prepared, n: int) -> tuple[int, int]:
     return t1 - t0, c1 - c0
 
 
-def run_group(group: Group, *, scale: float = 1.0, repeats: int = REPEATS,
-              log: Callable[[str], None] = lambda s: None) -> dict[str, Any]:
+def run_group(
+    group: Group,
+    *,
+    scale: float = 1.0,
+    repeats: int = REPEATS,
+    log: Callable[[str], None] = lambda s: None,
+) -> dict[str, Any]:
     """Time every variant of ``group``; return its JSON result."""
     variants = [group.baseline, *group.variants]
     wall: dict[str, list[float]] = {v.key: [] for v in variants}
@@ -145,11 +155,21 @@ def run_group(group: Group, *, scale: float = 1.0, repeats: int = REPEATS,
         if group.kind == "throughput":
             entry["throughput_per_s"] = stat([1e9 / x for x in per_unit_w]).as_dict()
         # Paired ratios: repeat i of the variant over repeat i of the baseline.
-        entry["ratio_wall"] = stat([a / b for a, b in zip(wall[v.key], wall[base])
-                                    if b > 0] or [float("nan")]).as_dict()
-        entry["ratio_cpu"] = stat([a / b for a, b in zip(cpu[v.key], cpu[base])
-                                   if b > 0] or [float("nan")]).as_dict()
+        entry["ratio_wall"] = stat(
+            [a / b for a, b in zip(wall[v.key], wall[base], strict=False) if b > 0]
+            or [float("nan")]
+        ).as_dict()
+        entry["ratio_cpu"] = stat(
+            [a / b for a, b in zip(cpu[v.key], cpu[base], strict=False) if b > 0] or [float("nan")]
+        ).as_dict()
         out_variants[v.key] = entry
-    return {"key": group.key, "title": group.title, "section": group.section,
-            "kind": group.kind, "unit": group.unit, "note": group.note,
-            "baseline": base, "variants": out_variants}
+    return {
+        "key": group.key,
+        "title": group.title,
+        "section": group.section,
+        "kind": group.kind,
+        "unit": group.unit,
+        "note": group.note,
+        "baseline": base,
+        "variants": out_variants,
+    }

@@ -63,12 +63,14 @@ def main(mode: str, n: int, rate: float) -> dict[str, Any]:
         step = max(1, n // 10)
         for i in range(0, n, step):
             _paced(op, min(step, n - i), 0.0)
-            samples.append({"spans": i + step, "rss_mb": _rss(),
-                            "queue_depth": tel.stats()["queue_depth"]})
+            samples.append(
+                {"spans": i + step, "rss_mb": _rss(), "queue_depth": tel.stats()["queue_depth"]}
+            )
         out["samples"] = samples
         out["stats"] = tel.stats()
-        out["growth_second_half_mb"] = samples[-1]["rss_mb"] - samples[len(samples) // 2 - 1][
-            "rss_mb"]
+        out["growth_second_half_mb"] = (
+            samples[-1]["rss_mb"] - samples[len(samples) // 2 - 1]["rss_mb"]
+        )
     else:
         raise SystemExit(f"unknown mode {mode}")
     out["rss_mb"] = _rss()

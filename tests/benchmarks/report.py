@@ -9,8 +9,15 @@ import platform
 from pathlib import Path
 from typing import Any
 
-PACKAGES = ("mcp-llm-trace", "opentelemetry-sdk", "openinference-instrumentation",
-            "tiktoken", "presidio-analyzer", "spacy", "genai-prices")
+PACKAGES = (
+    "mcp-llm-trace",
+    "opentelemetry-sdk",
+    "openinference-instrumentation",
+    "tiktoken",
+    "presidio-analyzer",
+    "spacy",
+    "genai-prices",
+)
 
 
 def machine() -> dict[str, Any]:
@@ -56,23 +63,32 @@ def group_table(g: dict[str, Any]) -> list[str]:
     base = g["baseline"]
     lines = [f"### {g['title']}", ""]
     if g["kind"] == "throughput":
-        lines += [f"| case | {g['unit']}/s | µs/{g['unit']} | × baseline throughput |",
-                  "|---|---:|---:|---:|"]
+        lines += [
+            f"| case | {g['unit']}/s | µs/{g['unit']} | × baseline throughput |",
+            "|---|---:|---:|---:|",
+        ]
     else:
-        lines += [f"| case | µs/{g['unit']} wall | µs/{g['unit']} caller CPU | "
-                  "× baseline (wall) | × baseline (CPU) |", "|---|---:|---:|---:|---:|"]
+        lines += [
+            f"| case | µs/{g['unit']} wall | µs/{g['unit']} caller CPU | "
+            "× baseline (wall) | × baseline (CPU) |",
+            "|---|---:|---:|---:|---:|",
+        ]
     for key, v in g["variants"].items():
         name = v["label"] + (" **(baseline)**" if key == base else "")
         w, c = v["wall_ns_per_unit"], v["cpu_ns_per_unit"]
         if g["kind"] == "throughput":
             tp = v["throughput_per_s"]
             inv = 1 / v["ratio_wall"]["median"] if v["ratio_wall"]["median"] else float("nan")
-            lines.append(f"| {name} | {tp['median']:,.0f} (IQR {tp['iqr']:,.0f}) | "
-                         f"{_us(w['median'])} | {inv:.3g} |")
+            lines.append(
+                f"| {name} | {tp['median']:,.0f} (IQR {tp['iqr']:,.0f}) | "
+                f"{_us(w['median'])} | {inv:.3g} |"
+            )
         else:
             rw, rc = v["ratio_wall"], v["ratio_cpu"]
-            lines.append(f"| {name} | {_us(w['median'])} (IQR {_us(w['iqr'])}) | "
-                         f"{_us(c['median'])} | {_med_iqr(rw)} | {_med_iqr(rc)} |")
+            lines.append(
+                f"| {name} | {_us(w['median'])} (IQR {_us(w['iqr'])}) | "
+                f"{_us(c['median'])} | {_med_iqr(rw)} | {_med_iqr(rc)} |"
+            )
     if g.get("note"):
         lines += ["", g["note"]]
     return [*lines, ""]
@@ -92,14 +108,19 @@ def plot(results: dict[str, Any], path: Path) -> None:
             continue
         for vkey, v in g["variants"].items():
             w = v["wall_ns_per_unit"]
-            rows.append((v["label"][:60], w["median"] / 1000, w["iqr"] / 1000,
-                         vkey == g["baseline"]))
+            rows.append(
+                (v["label"][:60], w["median"] / 1000, w["iqr"] / 1000, vkey == g["baseline"])
+            )
     if not rows:
         return
     fig, ax = plt.subplots(figsize=(9, 0.38 * len(rows) + 1.2))
     ys = range(len(rows))
-    ax.barh(list(ys), [r[1] for r in rows], xerr=[r[2] / 2 for r in rows],
-            color=["#999999" if r[3] else "#3b7dd8" for r in rows])
+    ax.barh(
+        list(ys),
+        [r[1] for r in rows],
+        xerr=[r[2] / 2 for r in rows],
+        color=["#999999" if r[3] else "#3b7dd8" for r in rows],
+    )
     ax.set_yticks(list(ys), [r[0] for r in rows], fontsize=8)
     ax.invert_yaxis()
     ax.set_xscale("log")

@@ -20,8 +20,17 @@ from typing import Any
 from tests.benchmarks import fixtures as fx
 from tests.benchmarks.harness import REPEATS, Group, run_group
 
-SECTIONS = ("disabled", "enabled", "mcp", "tokens", "pricing", "scrub", "exporters",
-            "cpu", "memory")
+SECTIONS = (
+    "disabled",
+    "enabled",
+    "mcp",
+    "tokens",
+    "pricing",
+    "scrub",
+    "exporters",
+    "cpu",
+    "memory",
+)
 
 
 def groups() -> dict[str, Callable[[], Group | None]]:
@@ -29,13 +38,24 @@ def groups() -> dict[str, Callable[[], Group | None]]:
     from tests.benchmarks import cases_caller as cc
     from tests.benchmarks import cases_export as ce
 
-    return {"disabled": cc.disabled_group, "enabled": cc.enabled_group, "mcp": cc.mcp_group,
-            "tokens": ce.tokens_group, "pricing": ce.pricing_group, "scrub": ce.scrub_group,
-            "exporters": ce.exporters_group}
+    return {
+        "disabled": cc.disabled_group,
+        "enabled": cc.enabled_group,
+        "mcp": cc.mcp_group,
+        "tokens": ce.tokens_group,
+        "pricing": ce.pricing_group,
+        "scrub": ce.scrub_group,
+        "exporters": ce.exporters_group,
+    }
 
 
-def run(only: Sequence[str] | None = None, *, scale: float = 1.0, repeats: int = REPEATS,
-        log: Callable[[str], None] = lambda s: None) -> dict[str, Any]:
+def run(
+    only: Sequence[str] | None = None,
+    *,
+    scale: float = 1.0,
+    repeats: int = REPEATS,
+    log: Callable[[str], None] = lambda s: None,
+) -> dict[str, Any]:
     """Run the selected sections and return the results (``targets`` included)."""
     from tests.benchmarks import cases_system as cs
     from tests.benchmarks.doc import targets
@@ -45,16 +65,21 @@ def run(only: Sequence[str] | None = None, *, scale: float = 1.0, repeats: int =
     logging.getLogger("mcp_llm_trace").setLevel(logging.ERROR)
     wanted = list(only or SECTIONS)
     t0 = time.perf_counter()
-    results: dict[str, Any] = {"machine": machine(), "scale": scale, "repeats": repeats,
-                               "groups": {}}
+    results: dict[str, Any] = {
+        "machine": machine(),
+        "scale": scale,
+        "repeats": repeats,
+        "groups": {},
+    }
     for key, make in groups().items():
         if key not in wanted:
             continue
         log(f"{key} ")
         group = make()
         if group is None:
-            results["mcp_skipped"] = ("tests/benchmarks/bench_mcp.py (from the MCP "
-                                      "integration) is not present")
+            results["mcp_skipped"] = (
+                "tests/benchmarks/bench_mcp.py (from the MCP integration) is not present"
+            )
             continue
         results["groups"][key] = run_group(group, scale=scale, repeats=repeats, log=log)
         log("\n")
@@ -105,8 +130,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         plot(results, img)
         write_doc(results, doc, os.path.relpath(img, doc.parent))
     for t in results["targets"]:
-        log(f"{'ok ' if t['met'] else 'MISS' if t['met'] is False else 'n/a'}  "
-            f"{t['target']}: {t['shown']}\n")
+        log(
+            f"{'ok ' if t['met'] else 'MISS' if t['met'] is False else 'n/a'}  "
+            f"{t['target']}: {t['shown']}\n"
+        )
     log(f"done in {results['duration_s']:.0f} s → {out}\n")
     return 0
 
