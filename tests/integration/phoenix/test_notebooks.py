@@ -36,14 +36,22 @@ def jupyter_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, demo_run: Any) 
     """Temp Jupyter dirs, a kernelspec for this interpreter, Phoenix endpoint/project."""
     spec = tmp_path / "jupyter" / "kernels" / KERNEL
     spec.mkdir(parents=True)
-    (spec / "kernel.json").write_text(json.dumps({
-        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "mcp-llm-trace SDK",
-        "language": "python",
-    }))
+    (spec / "kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                "display_name": "mcp-llm-trace SDK",
+                "language": "python",
+            }
+        )
+    )
     dirs = {
-        "HOME": "home", "JUPYTER_CONFIG_DIR": "jcfg", "JUPYTER_DATA_DIR": "jdata",
-        "JUPYTER_RUNTIME_DIR": "jrun", "IPYTHONDIR": "ipython", "MPLCONFIGDIR": "mpl",
+        "HOME": "home",
+        "JUPYTER_CONFIG_DIR": "jcfg",
+        "JUPYTER_DATA_DIR": "jdata",
+        "JUPYTER_RUNTIME_DIR": "jrun",
+        "IPYTHONDIR": "ipython",
+        "MPLCONFIGDIR": "mpl",
     }
     for var, name in dirs.items():
         (tmp_path / name).mkdir()
@@ -61,7 +69,10 @@ def jupyter_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, demo_run: Any) 
 def test_notebook_runs_without_error(path: Path, jupyter_env: Path) -> None:
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(
-        nb, kernel_name=KERNEL, timeout=300, allow_errors=False,
+        nb,
+        kernel_name=KERNEL,
+        timeout=300,
+        allow_errors=False,
         resources={"metadata": {"path": str(jupyter_env)}},
     )
     client.execute()  # raises CellExecutionError on the first failing cell
