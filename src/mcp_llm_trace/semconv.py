@@ -170,6 +170,9 @@ OPENLLMETRY_USAGE_CACHE_READ: Final = "gen_ai.usage.cache_read_input_tokens"
 OPENLLMETRY_USAGE_CACHE_WRITE: Final = "gen_ai.usage.cache_creation_input_tokens"
 OPENLLMETRY_PROMPT: Final = G.GEN_AI_PROMPT  # gen_ai.prompt.{i}.role|content
 OPENLLMETRY_COMPLETION: Final = G.GEN_AI_COMPLETION  # gen_ai.completion.{i}.role|content
+#: The newer GenAI name of the cache-write count (the ``anthropic`` SDK's own spans use it);
+#: the installed semconv package still calls it ``gen_ai.usage.cache_creation.input_tokens``.
+GEN_AI_USAGE_CACHE_WRITE_ALT: Final = "gen_ai.usage.cache_write.input_tokens"
 
 # ------------------------------------------------------------------ MCP / RPC / DB / misc
 MCP_METHOD_NAME: Final = mcp_attributes.MCP_METHOD_NAME

@@ -52,7 +52,7 @@ _REQUEST_TYPE_OPS = {
     "completion": _OPS.TEXT_COMPLETION.value,
     "embedding": _EMBED_OP,
 }
-#: OpenLLMetry usage key → (OpenInference key, GenAI key).
+#: Foreign usage key (OpenLLMetry, newer GenAI names) → (OpenInference key, GenAI key).
 _LEGACY_TOKENS = (
     (sc.OPENLLMETRY_USAGE_PROMPT_TOKENS, sc.LLM_TOKEN_PROMPT, sc.GEN_AI_USAGE_INPUT_TOKENS),
     (
@@ -62,6 +62,7 @@ _LEGACY_TOKENS = (
     ),
     (sc.OPENLLMETRY_USAGE_CACHE_READ, sc.LLM_TOKEN_CACHE_READ, sc.GEN_AI_USAGE_CACHE_READ),
     (sc.OPENLLMETRY_USAGE_CACHE_WRITE, sc.LLM_TOKEN_CACHE_WRITE, sc.GEN_AI_USAGE_CACHE_WRITE),
+    (sc.GEN_AI_USAGE_CACHE_WRITE_ALT, sc.LLM_TOKEN_CACHE_WRITE, sc.GEN_AI_USAGE_CACHE_WRITE),
 )
 #: Instrumentation scope of the spans our own helpers make (already complete).
 _OUR_SCOPE = "mcp_llm_trace"
