@@ -49,13 +49,15 @@ class ForeignSpan:
     embedding: bool = False
     events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
-    def emit(self, tracer: Tracer) -> None:
-        """Start and end the span with a plain OTel tracer, as the library would."""
+    def emit(self, tracer: Tracer) -> str:
+        """Start and end the span with a plain OTel tracer, as the library would; returns
+        its span id (hex)."""
         with tracer.start_as_current_span(
             self.name, kind=SpanKind.CLIENT, attributes=self.attributes
         ) as span:
             for name, attrs in self.events:
                 span.add_event(name, attrs)
+        return format(span.get_span_context().span_id, "016x")
 
 
 OPENLLMETRY_OPENAI_CHAT = ForeignSpan(
