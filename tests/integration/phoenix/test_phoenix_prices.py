@@ -25,7 +25,7 @@ def table() -> Iterator[PriceTable]:
     reset_price_table()
 
 
-def test_every_name_we_accept_matches_only_its_own_model(table: PriceTable) -> None:
+def test_every_name_we_accept_matches_its_model_pattern(table: PriceTable) -> None:
     models, skipped = phoenix_model_prices(table)
     assert not skipped
     patterns = [(m.name, m.provider, re.compile(m.name_pattern)) for m in models]
