@@ -181,8 +181,8 @@ def _scrub_transform(ner: bool) -> Any:
 def _scrub(ner: bool) -> Any:
     def setup() -> Prepared:
         t = _scrub_transform(ner)
-        # NER costs ~100× pattern mode per KB: a quarter batch keeps the run short.
-        size = max(1, BATCH // 4) if ner else BATCH
+        # NER costs ~100× pattern mode per KB: an eighth of a batch keeps the run short.
+        size = max(1, BATCH // 8) if ner else BATCH
         batches = [_spans()[:size] for _ in range(2)]
         # Distinct text per batch so the scrubber's result cache cannot answer.
         for b_i, b in enumerate(batches):
@@ -238,7 +238,7 @@ def scrub_group() -> Group:
         ],
         kind="throughput",
         unit="KB",
-        note=f"One op = a batch of {BATCH} typical LLM spans ({BATCH // 4} for NER); every "
+        note=f"One op = a batch of {BATCH} typical LLM spans ({BATCH // 8} for NER); every "
         "batch has fresh text (no cache hits); engines are built once, before timing.",
     )
 

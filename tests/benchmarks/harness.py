@@ -154,14 +154,14 @@ def run_group(
         }
         if group.kind == "throughput":
             entry["throughput_per_s"] = stat([1e9 / x for x in per_unit_w]).as_dict()
-        # Paired ratios: repeat i of the variant over repeat i of the baseline.
-        entry["ratio_wall"] = stat(
-            [a / b for a, b in zip(wall[v.key], wall[base], strict=False) if b > 0]
-            or [float("nan")]
-        ).as_dict()
-        entry["ratio_cpu"] = stat(
-            [a / b for a, b in zip(cpu[v.key], cpu[base], strict=False) if b > 0] or [float("nan")]
-        ).as_dict()
+        # Paired ratios per unit of work: repeat i of the variant over repeat i of the
+        # baseline (a batch op and a single-span op compare per span).
+        bw = [x / units[base] for x in wall[base]]
+        bc = [x / units[base] for x in cpu[base]]
+        rw = [a / b for a, b in zip(per_unit_w, bw, strict=False) if b > 0]
+        rc = [a / b for a, b in zip(per_unit_c, bc, strict=False) if b > 0]
+        entry["ratio_wall"] = stat(rw or [float("nan")]).as_dict()
+        entry["ratio_cpu"] = stat(rc or [float("nan")]).as_dict()
         out_variants[v.key] = entry
     return {
         "key": group.key,

@@ -57,7 +57,8 @@ def main(mode: str, n: int, rate: float) -> dict[str, Any]:
         tel.force_flush()
         out["stats"] = tel.stats()
     elif mode == "dead_exporter":
-        tel = fx.fresh(traces_exporter="failing", **full)
+        # Default config (capture off): the point is the bounded queue, not scrubbing.
+        tel = fx.fresh(traces_exporter="failing")
         op = fx.llm_op()
         samples = []
         step = max(1, n // 10)

@@ -89,7 +89,7 @@ def run(
         log("\n")
     if "memory" in wanted:
         log("memory ")
-        results["memory"] = cs.memory(scale=scale, repeats=min(repeats, 3), log=log)
+        results["memory"] = cs.memory(scale=scale, log=log)
         log("\n")
     results["duration_s"] = time.perf_counter() - t0
     results["targets"] = targets(results)
