@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import os
 
 import pytest
 
 os.environ.setdefault("MCP_LLM_TRACE_STRICT", "1")
+_STRICT = os.environ["MCP_LLM_TRACE_STRICT"]
 
 # Variables that would change configuration under test; tests set what they need.
 _CONFIG_PREFIXES = ("OTEL_", "MCP_LLM_TRACE_", "PHOENIX_", "OPENINFERENCE_")
@@ -17,3 +19,16 @@ def _clean_config_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for key in list(os.environ):
         if key.startswith(_CONFIG_PREFIXES) and key not in ("MCP_LLM_TRACE_STRICT",):
             monkeypatch.delenv(key, raising=False)
+    # Whatever an earlier test did (benchmark helpers clear the environment), every test
+    # runs in the suite's strict mode.
+    monkeypatch.setenv("MCP_LLM_TRACE_STRICT", _STRICT)
+
+
+@pytest.fixture(autouse=True)
+def _reset_package_logger() -> None:
+    """Undo logger tweaks (level, propagation) an earlier test may have left behind, so
+    caplog sees our warnings."""
+    log = logging.getLogger("mcp_llm_trace")
+    log.setLevel(logging.NOTSET)
+    log.propagate = True
+    log.disabled = False
