@@ -36,6 +36,43 @@ class Setting:
     secret: bool = False
 
 
+#: Defaults shared by the settings table and the config dataclasses.
+DEFAULT_SENSITIVE_FIELDS: tuple[str, ...] = (
+    "password",
+    "passwd",
+    "secret",
+    "api_key",
+    "apikey",
+    "token",
+    "access_token",
+    "refresh_token",
+    "authorization",
+    "cookie",
+    "set-cookie",
+    "x-api-key",
+    "ssn",
+    "credit_card",
+)
+DEFAULT_PII_ENTITIES: tuple[str, ...] = (
+    "EMAIL_ADDRESS",
+    "PHONE_NUMBER",
+    "CREDIT_CARD",
+    "US_SSN",
+    "IBAN_CODE",
+    "IP_ADDRESS",
+)
+DEFAULT_METRIC_DIMENSIONS: tuple[str, ...] = (
+    "tenant.id",
+    "user.id",
+    "gen_ai.request.model",
+    "gen_ai.provider.name",
+    "gen_ai.operation.name",
+    "gen_ai.token.type",
+    "gen_ai.tool.name",
+    "mcp.method.name",
+    "error.type",
+)
+
 # ------------------------------------------------------------------ parsers
 
 _TRUE = {"1", "true", "yes", "on", "y", "t"}
@@ -736,17 +773,7 @@ _LIST: list[Setting] = [
     _s(
         "metrics.dimensions",
         parse_list,
-        (
-            "tenant.id",
-            "user.id",
-            "gen_ai.request.model",
-            "gen_ai.provider.name",
-            "gen_ai.operation.name",
-            "gen_ai.token.type",
-            "gen_ai.tool.name",
-            "mcp.method.name",
-            "error.type",
-        ),
+        DEFAULT_METRIC_DIMENSIONS,
         ("MCP_LLM_TRACE_METRIC_DIMENSIONS",),
         ("metrics.dimensions",),
         "Allowed metric attribute keys.",
@@ -796,22 +823,7 @@ _LIST: list[Setting] = [
     _s(
         "privacy.sensitive_fields",
         parse_lower_list,
-        (
-            "password",
-            "passwd",
-            "secret",
-            "api_key",
-            "apikey",
-            "token",
-            "access_token",
-            "refresh_token",
-            "authorization",
-            "cookie",
-            "set-cookie",
-            "x-api-key",
-            "ssn",
-            "credit_card",
-        ),
+        DEFAULT_SENSITIVE_FIELDS,
         (),
         ("data_privacy.sensitive_fields",),
         "Keys whose values are always masked.",
@@ -827,7 +839,7 @@ _LIST: list[Setting] = [
     _s(
         "privacy.entities",
         parse_list,
-        ("EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "US_SSN", "IBAN_CODE", "IP_ADDRESS"),
+        DEFAULT_PII_ENTITIES,
         ("MCP_LLM_TRACE_PII_ENTITIES",),
         ("data_privacy.entities",),
         "Presidio entities.",
@@ -900,7 +912,7 @@ _LIST: list[Setting] = [
     _s(
         "privacy.time_budget_ms",
         float_between(1.0),
-        250.0,
+        2000.0,
         (),
         ("data_privacy.time_budget",),
         "Per-span scrub budget; over it values fail closed.",

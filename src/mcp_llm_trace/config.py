@@ -26,7 +26,14 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from mcp_llm_trace._settings import SETTINGS, ConfigError, Setting
+from mcp_llm_trace._settings import (
+    DEFAULT_METRIC_DIMENSIONS,
+    DEFAULT_PII_ENTITIES,
+    DEFAULT_SENSITIVE_FIELDS,
+    SETTINGS,
+    ConfigError,
+    Setting,
+)
 
 logger = logging.getLogger("mcp_llm_trace.config")
 
@@ -126,17 +133,7 @@ class MetricsConfig:
     exporter: str = "auto"
     export_interval_s: float = 60.0
     collectors: tuple[CollectorConfig, ...] = ()
-    dimensions: tuple[str, ...] = (
-        "tenant.id",
-        "user.id",
-        "gen_ai.request.model",
-        "gen_ai.provider.name",
-        "gen_ai.operation.name",
-        "gen_ai.token.type",
-        "gen_ai.tool.name",
-        "mcp.method.name",
-        "error.type",
-    )
+    dimensions: tuple[str, ...] = DEFAULT_METRIC_DIMENSIONS
     max_values_per_dimension: int = 100
 
 
@@ -162,31 +159,9 @@ class PrivacyConfig:
     """PII/secret scrubbing settings (``data_privacy:`` in the seed YAML)."""
 
     sanitize_pii: bool | None = None  # None = on whenever content capture is on
-    sensitive_fields: tuple[str, ...] = (
-        "password",
-        "passwd",
-        "secret",
-        "api_key",
-        "apikey",
-        "token",
-        "access_token",
-        "refresh_token",
-        "authorization",
-        "cookie",
-        "set-cookie",
-        "x-api-key",
-        "ssn",
-        "credit_card",
-    )
+    sensitive_fields: tuple[str, ...] = DEFAULT_SENSITIVE_FIELDS
     mask_patterns: tuple[MaskPattern, ...] = ()
-    entities: tuple[str, ...] = (
-        "EMAIL_ADDRESS",
-        "PHONE_NUMBER",
-        "CREDIT_CARD",
-        "US_SSN",
-        "IBAN_CODE",
-        "IP_ADDRESS",
-    )
+    entities: tuple[str, ...] = DEFAULT_PII_ENTITIES
     threshold: float = 0.35
     ner: bool = False
     allow_list: tuple[str, ...] = ()
@@ -195,7 +170,7 @@ class PrivacyConfig:
     presidio: bool = True
     pseudonymize: bool = False
     pseudonym_secret: str | None = None
-    time_budget_ms: float = 250.0
+    time_budget_ms: float = 2000.0
 
 
 @dataclass(frozen=True)
