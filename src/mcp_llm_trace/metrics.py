@@ -78,6 +78,58 @@ _TOKEN_BUCKETS = (
 )
 
 
+#: The standard instruments: (short key, kind, name, unit, description).
+_STANDARD: tuple[tuple[str, str, str, str, str], ...] = (
+    (
+        "token_usage",
+        "histogram",
+        gen_ai_metrics.GEN_AI_CLIENT_TOKEN_USAGE,
+        "{token}",
+        "Tokens used per operation",
+    ),
+    (
+        "duration",
+        "histogram",
+        gen_ai_metrics.GEN_AI_CLIENT_OPERATION_DURATION,
+        "s",
+        "GenAI operation duration",
+    ),
+    (
+        "ttfc",
+        "histogram",
+        gen_ai_metrics.GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK,
+        "s",
+        "Time to first streamed chunk",
+    ),
+    (
+        "mcp_server",
+        "histogram",
+        mcp_metrics.MCP_SERVER_OPERATION_DURATION,
+        "s",
+        "MCP server request duration",
+    ),
+    (
+        "mcp_client",
+        "histogram",
+        mcp_metrics.MCP_CLIENT_OPERATION_DURATION,
+        "s",
+        "MCP client request duration",
+    ),
+    (
+        "db_duration",
+        "histogram",
+        "db.client.operation.duration",
+        "s",
+        "Database operation duration",
+    ),
+    ("cost", "counter", "mcp_llm_trace.cost", "USD", "Computed LLM cost"),
+    ("tool_calls", "counter", "mcp_llm_trace.tool.invocations", "{call}", "Tool invocations"),
+    ("tool_errors", "counter", "mcp_llm_trace.tool.errors", "{call}", "Failed tool invocations"),
+    ("requests", "counter", "mcp_llm_trace.requests", "{request}", "Operations by user/tenant"),
+    ("cache", "counter", "mcp_llm_trace.cache.requests", "{request}", "Cache lookups by hit/miss"),
+)
+
+
 class MetricsCollector:
     """Counters, histograms, up-down counters and observable gauges with bounded
     attribute sets. Thread-safe. A collector over a no-op meter costs almost nothing.
@@ -206,58 +258,14 @@ class MetricsCollector:
         """Create the GenAI/MCP instruments and the self-metrics (idempotent)."""
         if self._standard:
             return
-        s = self._standard
-        s["token_usage"] = self.histogram(
-            gen_ai_metrics.GEN_AI_CLIENT_TOKEN_USAGE,
-            unit="{token}",
-            description="Tokens used per operation",
-            boundaries=_TOKEN_BUCKETS,
-        )
-        s["duration"] = self.histogram(
-            gen_ai_metrics.GEN_AI_CLIENT_OPERATION_DURATION,
-            unit="s",
-            description="GenAI operation duration",
-            boundaries=_DURATION_BUCKETS,
-        )
-        s["ttfc"] = self.histogram(
-            gen_ai_metrics.GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK,
-            unit="s",
-            description="Time to first streamed chunk",
-            boundaries=_DURATION_BUCKETS,
-        )
-        s["mcp_server"] = self.histogram(
-            mcp_metrics.MCP_SERVER_OPERATION_DURATION,
-            unit="s",
-            description="MCP server request duration",
-            boundaries=_DURATION_BUCKETS,
-        )
-        s["mcp_client"] = self.histogram(
-            mcp_metrics.MCP_CLIENT_OPERATION_DURATION,
-            unit="s",
-            description="MCP client request duration",
-            boundaries=_DURATION_BUCKETS,
-        )
-        s["cost"] = self.counter("mcp_llm_trace.cost", unit="USD", description="Computed LLM cost")
-        s["tool_calls"] = self.counter(
-            "mcp_llm_trace.tool.invocations", unit="{call}", description="Tool invocations"
-        )
-        s["tool_errors"] = self.counter(
-            "mcp_llm_trace.tool.errors", unit="{call}", description="Failed tool invocations"
-        )
-        s["requests"] = self.counter(
-            "mcp_llm_trace.requests", unit="{request}", description="Operations by user/tenant"
-        )
-        s["db_duration"] = self.histogram(
-            "db.client.operation.duration",
-            unit="s",
-            description="Database operation duration",
-            boundaries=_DURATION_BUCKETS,
-        )
-        s["cache"] = self.counter(
-            "mcp_llm_trace.cache.requests",
-            unit="{request}",
-            description="Cache lookups by hit/miss",
-        )
+        for key, kind, name, unit, description in _STANDARD:
+            if kind == "histogram":
+                buckets = _TOKEN_BUCKETS if unit == "{token}" else _DURATION_BUCKETS
+                self._standard[key] = self.histogram(
+                    name, unit=unit, description=description, boundaries=buckets
+                )
+            else:
+                self._standard[key] = self.counter(name, unit=unit, description=description)
 
         def dropped() -> list[tuple[float, Mapping[str, AttributeValue]]]:
             snap = STATS.snapshot()["dropped"]
