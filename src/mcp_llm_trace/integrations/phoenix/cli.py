@@ -185,6 +185,7 @@ def _serve(args: argparse.Namespace) -> int:
     except PhoenixNotInstalledError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    _stop_on_signals()
     print(
         f"Starting Phoenix (offline, {args.host}) — data in {working_dir}, log {server.log_path} …",
         flush=True,
@@ -220,6 +221,19 @@ def _serve(args: argparse.Namespace) -> int:
             import shutil
 
             shutil.rmtree(working_dir, ignore_errors=True)
+
+
+def _stop_on_signals() -> None:
+    """SIGTERM/SIGHUP stop the server too: it runs in its own session, so only we can."""
+    import signal
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    for name in ("SIGTERM", "SIGHUP"):
+        sig = getattr(signal, name, None)
+        if sig is not None:
+            signal.signal(sig, interrupt)
 
 
 def _serve_sync(url: str) -> None:
