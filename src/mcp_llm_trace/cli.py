@@ -64,6 +64,7 @@ def _demo(args: argparse.Namespace) -> int:
         seed=args.seed,
         quiet=args.quiet,
         federate=not args.no_federation,
+        price_sync=not args.no_price_sync,
     )
 
 
@@ -104,6 +105,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-federation", action="store_true", help="skip the peer-gateway subprocess"
     )
     demo.add_argument("--quiet", action="store_true", help="no progress bar")
+    demo.add_argument(
+        "--no-price-sync",
+        action="store_true",
+        help="with --exporter phoenix: do not push our prices into Phoenix first",
+    )
     demo.set_defaults(func=_demo)
 
     config = sub.add_parser("config", help="configuration tools")

@@ -71,6 +71,7 @@ def run_demo(
     seed: int = 7,
     quiet: bool = False,
     federate: bool = True,
+    price_sync: bool = True,
 ) -> int:
     """Run the workload; returns the process exit code."""
     import mcp_llm_trace as mlt
@@ -79,6 +80,8 @@ def run_demo(
 
     out_dir = Path(out)
     names = [e.strip() for e in exporter.split(",") if e.strip()]
+    if "phoenix" in names and price_sync:
+        _sync_phoenix_prices(quiet)
     tel = mlt.configure(
         force=True,
         service_name=os.environ.get("OTEL_SERVICE_NAME", "mcp-gateway-1"),
@@ -130,6 +133,30 @@ def run_demo(
         finished, stats, peer.final if peer else None, elapsed, out_dir if "file" in names else None
     )
     return 0
+
+
+def _sync_phoenix_prices(quiet: bool) -> None:
+    """Push our prices for the demo's models into Phoenix *before* any span is sent:
+    Phoenix prices a span once, when it arrives, and never re-prices stored spans."""
+    from mcp_llm_trace.config import load_config
+    from mcp_llm_trace.demo.stub import MODELS
+    from mcp_llm_trace.integrations.phoenix import sync_prices_to_phoenix
+
+    cfg = load_config()
+    models = [f"{provider}:{model}" for model, provider in MODELS if provider != "acme"]
+    try:
+        sync_prices_to_phoenix(
+            cfg.phoenix.endpoint, api_key=cfg.phoenix.api_key, models=models, wait=True
+        )
+    except Exception as exc:  # the demo still runs; Phoenix costs may differ
+        print(
+            f"warning: could not sync prices to Phoenix ({exc}); Phoenix will use its "
+            "own price list",
+            file=sys.stderr,
+        )
+        return
+    if not quiet:
+        print(f"synced prices of {len(models)} models to Phoenix", file=sys.stderr)
 
 
 def _progress(quiet: bool, total: int) -> Any:

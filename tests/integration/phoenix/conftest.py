@@ -186,7 +186,16 @@ def demo_run(
     )
     out = work / "traces"
     subprocess.run(
-        [*cli, "demo", "--exporter", "phoenix,file", "--out", str(out), "--quiet"],
+        [
+            *cli,
+            "demo",
+            "--exporter",
+            "phoenix,file",
+            "--out",
+            str(out),
+            "--quiet",
+            "--no-price-sync",
+        ],
         env=env,
         cwd=work,
         check=True,
