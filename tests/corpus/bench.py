@@ -1,6 +1,6 @@
 """Scrubbing throughput: spans/s and KB/s per core, pattern mode, regex-only and NER.
 
-    .venv/bin/python tests/corpus/bench.py [N_SPANS]
+    .venv/bin/python -m tests.corpus.bench [N_SPANS]   # from the repository root
 
 Each span is an LLM span with ~1 KB of unique content spread over 5 attributes (prompt,
 flattened message, completion, tool arguments, an exception event), built from corpus
