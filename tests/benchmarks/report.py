@@ -69,7 +69,7 @@ def group_table(g: dict[str, Any]) -> list[str]:
         ]
     else:
         lines += [
-            f"| case | µs/{g['unit']} wall | µs/{g['unit']} caller CPU | "
+            f"| case | µs/{g['unit']} wall | µs/{g['unit']} thread CPU | "
             "× baseline (wall) | × baseline (CPU) |",
             "|---|---:|---:|---:|---:|",
         ]
