@@ -17,6 +17,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor
+
 import mcp_llm_trace as mlt
 from tests.benchmarks import fixtures as fx
 from tests.benchmarks.harness import REPEATS, stat
@@ -59,9 +62,20 @@ def _variants(k: int) -> list[tuple[str, str, Callable[[], Any], dict[str, Any] 
             span.set_output(fx.ANSWER)
             span.set_usage(**fx.USAGE)
 
+    # The same 1 ms operation in a bare OTel SDK span (BatchSpanProcessor, discarding
+    # exporter): what OpenTelemetry itself costs here, the floor for any SDK on top of it.
+    bare_provider = TracerProvider()
+    bare_provider.add_span_processor(BatchSpanProcessor(fx.DiscardExporter()))
+    bare_tracer = bare_provider.get_tracer("bench")
+
+    def bare() -> None:
+        with bare_tracer.start_as_current_span("work"):
+            _work(k)
+
     full = {"capture_content": True, "privacy_sanitize_pii": True, "pricing_enabled": True}
     return [
         ("baseline", "1 ms of CPU work, not instrumented", plain, None),
+        ("bare_sdk", "bare OTel SDK span (BatchSpanProcessor, discard)", bare, {}),
         ("trace_operation", "@trace_operation (default config)", traced, {}),
         ("llm_default", "llm_span, default config (content capture off, pricing on)", llm, {}),
         ("llm_full", "llm_span, capture + scrubbing + pricing on", llm, full),
