@@ -53,7 +53,7 @@ def main(mode: str, n: int, rate: float) -> dict[str, Any]:
         if mode == "typical_regex":  # scrubbing without the Presidio engine
             full["privacy_presidio"] = False
         tel = fx.fresh(**full)
-        _paced(fx.llm_op(usage=mode == "typical"), n, rate)
+        _paced(fx.llm_op(usage=mode != "typical_tokens"), n, rate)
         tel.force_flush()
         out["stats"] = tel.stats()
     elif mode == "dead_exporter":
