@@ -45,7 +45,16 @@ def explain(results: dict[str, Any]) -> list[str]:
             "(enrichment, scrubbing, serialisation). A bare SDK span with the same "
             f"attributes already used {(sdk_cpu or 0) / 1000:.0f} µs of caller CPU in this "
             f"run (baseline op: {base_ms or 0:.2f} ms CPU), so the target is only reachable "
-            "for light spans on an idle machine. Lower it further with sampling (an "
+            "for light spans on an idle machine"
+            + (
+                f" — the bare OTel SDK span itself costs "
+                f"{cpu['bare_sdk']['overhead_pct']['median']:.1f} % here, against "
+                f"{cpu['trace_operation']['overhead_pct']['median']:.1f} % for "
+                "@trace_operation"
+                if "bare_sdk" in cpu and "trace_operation" in cpu
+                else ""
+            )
+            + ". Lower it further with sampling (an "
             "unsampled span is a fraction of the cost), content capture off, and one "
             "semconv mode (see performance-tuning.md)."
         )
@@ -61,8 +70,8 @@ def explain(results: dict[str, Any]) -> list[str]:
             + " with regex-only scrubbing. The growth is a one-off step when the export path "
             "first runs (libraries and tables: Presidio/spaCy alone measured ~89 MB in "
             "isolation, the price table ~7 MB), not per-span data: the queue stays bounded "
-            "(dead-exporter table). Why regex-only mode is not lighter is an open item "
-            "(tracemalloc of the export thread's first batch)."
+            "(dead-exporter table). With regex-only scrubbing (`data_privacy.presidio: "
+            "false`) the target holds; Presidio/spaCy is the price of the default engine."
         )
     sp = results.get("groups", {}).get("enabled", {}).get("variants", {})
     if any("scrubbing + pricing on" in t["target"] for t in missed) and "llm_both" in sp:
