@@ -119,13 +119,10 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--json", action="store_true")
     check.set_defaults(func=_config_check)
 
-    tokens = sub.add_parser("tokens", help="offline token counting")
-    tsub = tokens.add_subparsers(dest="tokens_command", required=True)
-    _optional(_load("mcp_llm_trace.pricing.cli", "add_tokens_commands"), tsub)
+    from mcp_llm_trace.pricing.cli import add_pricing_commands, add_tokens_commands
 
-    pricing = sub.add_parser("pricing", help="price table: show, cost, validate, import, diff")
-    psub = pricing.add_subparsers(dest="pricing_command", required=True)
-    _optional(_load("mcp_llm_trace.pricing.cli", "add_pricing_commands"), psub)
+    add_tokens_commands(sub)
+    psub = add_pricing_commands(sub)
     _optional(_load("mcp_llm_trace.integrations.phoenix.cli", "add_sync_phoenix_command"), psub)
 
     _optional(_load("mcp_llm_trace.privacy.cli", "add_scrub_command"), sub)

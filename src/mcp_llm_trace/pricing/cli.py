@@ -37,8 +37,9 @@ def _print_json(data: Any) -> None:
 # ---------------------------------------------------------------------- tokens
 
 
-def add_tokens_commands(subparsers: Any) -> None:
-    """Register ``tokens count --model M [--json] [--messages]`` (reads stdin)."""
+def add_tokens_commands(subparsers: Any) -> Any:
+    """Register ``tokens count --model M [--json] [--messages]`` (reads stdin) on the
+    top-level sub-parsers; returns the ``tokens`` sub-parsers."""
     tokens = subparsers.add_parser("tokens", help="count tokens offline")
     sub = tokens.add_subparsers(dest="tokens_command", required=True)
     count = sub.add_parser("count", help="count tokens of stdin")
@@ -47,13 +48,22 @@ def add_tokens_commands(subparsers: Any) -> None:
     count.add_argument(
         "--messages", action="store_true", help="stdin is a JSON list of chat messages"
     )
+    count.add_argument(
+        "--keep-newline",
+        action="store_true",
+        help="count the final newline of stdin too (dropped by default)",
+    )
     count.set_defaults(func=_tokens_count)
+    return sub
 
 
 def _tokens_count(args: argparse.Namespace) -> int:
     from mcp_llm_trace.tokens import count_tokens
 
     text = sys.stdin.read()
+    if not args.keep_newline and text.endswith("\n"):
+        # `echo text | …` appends one newline the user did not mean to count.
+        text = text[:-2] if text.endswith("\r\n") else text[:-1]
     value: Any = text
     if args.messages:
         try:
@@ -72,8 +82,9 @@ def _tokens_count(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------------- pricing
 
 
-def add_pricing_commands(subparsers: Any) -> None:
-    """Register ``pricing show|cost|validate|import|diff``."""
+def add_pricing_commands(subparsers: Any) -> Any:
+    """Register ``pricing show|cost|validate|import|diff`` on the top-level sub-parsers;
+    returns the ``pricing`` sub-parsers (``sync-phoenix`` is added there)."""
     pricing = subparsers.add_parser("pricing", help="price table tools")
     sub = pricing.add_subparsers(dest="pricing_command", required=True)
 
@@ -113,6 +124,7 @@ def add_pricing_commands(subparsers: Any) -> None:
     diff.add_argument("--at", help="compare prices in force on this date (default today)")
     diff.add_argument("--json", action="store_true")
     diff.set_defaults(func=_diff)
+    return sub
 
 
 def _parse_at(value: str | None) -> datetime | None:
