@@ -468,6 +468,9 @@ def load_config(
                 _mask(fallback) if setting.secret and fallback else fallback,
             )
 
+    if "traces_exporter" in values and "traces_exporter" not in {by_kwarg[n].key for n in kwargs}:
+        values["traces_exporter"] = _known_exporters(values["traces_exporter"])
+
     for name, raw in kwargs.items():
         setting = by_kwarg[name]
         try:
@@ -491,6 +494,27 @@ def load_config(
 
     values["config_file"] = path
     return _build(values)
+
+
+def _known_exporters(names: tuple[str, ...]) -> tuple[str, ...]:
+    """Exporter names from the environment or a file: unknown ones are dropped with a
+    warning (a typo there must not take the application down; in code it raises)."""
+    from mcp_llm_trace.export.registry import ExporterRegistry
+
+    known = set(ExporterRegistry.names()) | {"none"}
+    kept = tuple(n for n in names if n in known)
+    for n in names:
+        if n not in known:
+            logger.warning(
+                "unknown trace exporter %r ignored (OTEL_TRACES_EXPORTER / "
+                "tracing.exporter.type); known: %s",
+                n,
+                ", ".join(sorted(known)),
+            )
+    if not kept:
+        default: tuple[str, ...] = SETTINGS["traces_exporter"].default
+        return default
+    return kept
 
 
 def _build(values: Mapping[str, Any]) -> TelemetryConfig:

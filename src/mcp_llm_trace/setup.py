@@ -274,6 +274,10 @@ def _build(cfg: TelemetryConfig, extra_transforms: list[SpanTransform]) -> Telem
             exp = ExporterRegistry.create(name, cfg)
         except KeyError as exc:
             raise ConfigError(str(exc.args[0])) from None
+        except Exception as exc:  # a factory that cannot build (missing extra, bad TLS file…)
+            logger.error("mcp-llm-trace: cannot create the %r exporter (%s); skipped", name, exc)
+            report_internal_error(f"exporter.create.{name}", exc, reraise=False)
+            continue
         if name == "memory":
             memory_exporter = exp
         exporters.append(wrap_exporter(exp, cfg, name))

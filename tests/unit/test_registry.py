@@ -13,6 +13,7 @@ from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
 import mcp_llm_trace as mlt
+from mcp_llm_trace._internal.errors import lenient
 from mcp_llm_trace.config import TelemetryConfig
 from mcp_llm_trace.export.registry import ENTRY_POINT_GROUP, ExporterRegistry
 
@@ -168,3 +169,33 @@ def test_console_exporter_prints_spans(capsys: pytest.CaptureFixture[str]) -> No
     assert '"name": "printed-span"' in out
     assert '"k": "v"' in out
     assert "console-svc" in out
+
+
+def test_unknown_exporter_from_the_environment_warns_and_never_crashes(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("OTEL_TRACES_EXPORTER", "no-such-exporter,memory")
+    with caplog.at_level(logging.WARNING):
+        tel = mlt.configure(force=True)
+    try:
+        assert tel.config.traces_exporter == ("memory",)
+        assert any("no-such-exporter" in r.getMessage() for r in caplog.records)
+    finally:
+        tel.shutdown()
+
+
+def test_exporter_whose_factory_fails_is_skipped_not_fatal() -> None:
+    def broken(cfg: object) -> SpanExporter:
+        raise RuntimeError("cannot open certificate file")
+
+    ExporterRegistry.register("broken-factory", broken, replace=True)
+    try:
+        with lenient():
+            tel = mlt.configure(force=True, traces_exporter="broken-factory,memory")
+        with mlt.create_span("still-works"):
+            pass
+        tel.force_flush(5.0)
+        assert [s.name for s in tel.memory_exporter.get_finished_spans()] == ["still-works"]
+        tel.shutdown()
+    finally:
+        ExporterRegistry.unregister("broken-factory")
