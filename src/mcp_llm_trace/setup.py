@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -73,6 +74,10 @@ class AttributionProcessor(SpanProcessor):
                     span.set_attributes({k: v for k, v in extra.items() if k not in existing})
         except Exception as exc:
             report_internal_error("processor.attribution", exc)
+
+
+#: Default overall deadline of ``Telemetry.shutdown`` (and of the atexit/SIGTERM hook).
+SHUTDOWN_TIMEOUT_S = 5.0
 
 
 class Telemetry:
@@ -136,20 +141,23 @@ class Telemetry:
         snap["queue_depth"] = self.processor.queue_depth if self.processor else 0
         return snap
 
-    def shutdown(self, timeout_s: float = 10.0) -> None:
-        """Flush with a deadline and stop everything; idempotent. Helpers become no-ops."""
+    def shutdown(self, timeout_s: float = SHUTDOWN_TIMEOUT_S) -> None:
+        """Export what is queued and stop everything within ``timeout_s`` overall (a dead
+        collector cannot hold the process at exit); idempotent. Helpers become no-ops."""
         with self._lock:
             if self._closed:
                 return
             self._closed = True
+        start = time.monotonic()
+
+        def remaining() -> float:
+            return max(0.1, timeout_s - (time.monotonic() - start))
+
         if runtime.HOLDER.current.config is self.config:
             runtime.HOLDER.current = runtime.Runtime()
         if self.processor is not None:
-            try:
-                self.processor.force_flush(int(timeout_s * 1000))
-            except Exception as exc:
-                report_internal_error("telemetry.shutdown", exc, reraise=False)
-            self.processor.shutdown(timeout_s)
+            # The worker drains the whole queue at shutdown: no separate flush needed.
+            self.processor.shutdown(timeout_s * 0.7)
         for fn in reversed(self._cleanups):
             try:
                 fn()
@@ -159,6 +167,11 @@ class Telemetry:
             stop = getattr(provider, "shutdown", None)
             if callable(stop):
                 try:
+                    if provider is self.meter_provider:
+                        stop(timeout_millis=remaining() * 1000)
+                    else:
+                        stop()
+                except TypeError:
                     stop()
                 except Exception as exc:
                     report_internal_error("telemetry.shutdown", exc, reraise=False)
@@ -406,7 +419,7 @@ def _register_shutdown(tel: Telemetry) -> None:
 
         atexit.register(tel.shutdown)
         return
-    install_shutdown_hooks(tel.shutdown, tel.config.batch.export_timeout_s)
+    install_shutdown_hooks(tel.shutdown, SHUTDOWN_TIMEOUT_S)
 
 
 def _warn_plain_credentials(cfg: TelemetryConfig, names: list[str]) -> None:

@@ -152,8 +152,9 @@ class BatchExportProcessor(SpanProcessor):
     def shutdown(self, timeout_s: float | None = None) -> None:
         """Flush with a deadline, stop the worker, shut the exporter down.
 
-        Spans still queued when the deadline passes are counted as
-        ``dropped{reason="shutdown"}``.
+        The worker drains the queue until the deadline. If it is still inside an
+        export then (a dead endpoint retrying), the exporter is shut down to interrupt
+        it. Spans not exported by then are counted as ``dropped{reason="shutdown"}``.
         """
         if self._shutdown:
             return
@@ -161,19 +162,21 @@ class BatchExportProcessor(SpanProcessor):
         self._shutdown = True
         self._wake.set()
         start = time.monotonic()
-        if self._worker.is_alive() and threading.current_thread() is not self._worker:
+        own_thread = threading.current_thread() is self._worker
+        if self._worker.is_alive() and not own_thread:
             self._worker.join(deadline)
+        stuck = self._worker.is_alive() and not own_thread
+        try:
+            if stuck:
+                # Interrupts the OTLP exporters' retry back-off; the worker then returns.
+                self.exporter.shutdown()
+                self._worker.join(min(2.0, max(0.1, deadline - (time.monotonic() - start))))
+            else:
+                with self._export_lock:
+                    self.exporter.shutdown()
+        except Exception as exc:
+            report_internal_error("export.shutdown", exc, reraise=False)
         left = len(self._queue)
         if left:
             STATS.drop("shutdown", left)
             self._queue.clear()
-        remaining = max(0.1, deadline - (time.monotonic() - start))
-        try:
-            if not self._export_lock.acquire(timeout=remaining):
-                return
-            try:
-                self.exporter.shutdown()
-            finally:
-                self._export_lock.release()
-        except Exception as exc:
-            report_internal_error("export.shutdown", exc, reraise=False)
