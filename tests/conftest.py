@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Iterator
 
 import pytest
 
@@ -32,3 +33,14 @@ def _reset_package_logger() -> None:
     log.setLevel(logging.NOTSET)
     log.propagate = True
     log.disabled = False
+
+
+@pytest.fixture
+def shutdown_telemetry_after() -> Iterator[None]:
+    """Shut down whatever telemetry a test configured (for modules that configure often)."""
+    yield
+    import mcp_llm_trace as mlt
+
+    tel = mlt.get_telemetry()
+    if tel is not None:
+        tel.shutdown(5.0)

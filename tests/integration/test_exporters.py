@@ -7,7 +7,6 @@ and Zipkin JSON — all on 127.0.0.1, nothing mocked between configure() and the
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -29,11 +28,8 @@ FAST: dict[str, Any] = {
 
 
 @pytest.fixture(autouse=True)
-def _shutdown_after() -> Iterator[None]:
-    yield
-    tel = mlt.get_telemetry()
-    if tel is not None:
-        tel.shutdown(5.0)
+def _shutdown_after(shutdown_telemetry_after: None) -> None:
+    """Every test here leaves no telemetry configured (shared fixture, conftest)."""
 
 
 def _emit_tree(tel: Telemetry) -> dict[str, str]:

@@ -13,11 +13,8 @@ from mcp_llm_trace.logs import CORRELATED_FORMAT, TraceContextFilter, install_lo
 
 
 @pytest.fixture(autouse=True)
-def _shutdown_after() -> Iterator[None]:
-    yield
-    tel = mlt.get_telemetry()
-    if tel is not None:
-        tel.shutdown()
+def _shutdown_after(shutdown_telemetry_after: None) -> None:
+    """Every test here leaves no telemetry configured (shared fixture, conftest)."""
 
 
 class ListHandler(logging.Handler):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -15,11 +14,8 @@ from mcp_llm_trace.setup import Telemetry
 
 
 @pytest.fixture(autouse=True)
-def _shutdown_after() -> Iterator[None]:
-    yield
-    tel = mlt.get_telemetry()
-    if tel is not None:
-        tel.shutdown()
+def _shutdown_after(shutdown_telemetry_after: None) -> None:
+    """Every test here leaves no telemetry configured (shared fixture, conftest)."""
 
 
 def _points(reader: InMemoryMetricReader) -> dict[str, list[Any]]:

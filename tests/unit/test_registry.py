@@ -21,11 +21,8 @@ FAST = {"batch_schedule_delay_s": "10ms", "metrics_exporter": "none"}
 
 
 @pytest.fixture(autouse=True)
-def _shutdown_after() -> Iterator[None]:
-    yield
-    tel = mlt.get_telemetry()
-    if tel is not None:
-        tel.shutdown()
+def _shutdown_after(shutdown_telemetry_after: None) -> None:
+    """Every test here leaves no telemetry configured (shared fixture, conftest)."""
 
 
 class ListExporter(SpanExporter):

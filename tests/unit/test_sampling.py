@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Iterator
 
 import pytest
 from opentelemetry.sdk.trace import TracerProvider
@@ -21,11 +20,8 @@ UNSAMPLED_PARENT = {"traceparent": f"00-{TRACE}-00f067aa0ba902b7-00"}
 
 
 @pytest.fixture(autouse=True)
-def _shutdown_after() -> Iterator[None]:
-    yield
-    tel = mlt.get_telemetry()
-    if tel is not None:
-        tel.shutdown()
+def _shutdown_after(shutdown_telemetry_after: None) -> None:
+    """Every test here leaves no telemetry configured (shared fixture, conftest)."""
 
 
 def _configure(**kwargs: object) -> Telemetry:

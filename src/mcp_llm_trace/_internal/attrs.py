@@ -221,3 +221,13 @@ def _safe_str(value: Any) -> str:
             return repr(value)
         except Exception:
             return f"<unprintable {type(value).__name__}>"
+
+
+def first_str(attrs: Mapping[str, Any], *keys: str) -> str | None:
+    """The first non-empty string value among ``keys`` (attribute fallbacks across
+    conventions, e.g. ``llm.model_name`` then ``gen_ai.request.model``)."""
+    for key in keys:
+        value = attrs.get(key)
+        if isinstance(value, str) and value:
+            return value
+    return None

@@ -35,6 +35,7 @@ from opentelemetry.sdk.trace import ReadableSpan
 
 from mcp_llm_trace import semconv as sc
 from mcp_llm_trace._internal import messages as msgfmt
+from mcp_llm_trace._internal.attrs import first_str as _str
 from mcp_llm_trace._internal.errors import report_internal_error
 from mcp_llm_trace._internal.provider_names import provider_names
 from mcp_llm_trace._internal.spancopy import with_attributes
@@ -140,14 +141,6 @@ def counterpart_attributes(
     elif oi:
         _embedding_texts(attrs, extra)
     return {k: v for k, v in extra.items() if k not in attrs and v is not None}
-
-
-def _str(attrs: Mapping[str, Any], *keys: str) -> str | None:
-    for key in keys:
-        value = attrs.get(key)
-        if isinstance(value, str) and value:
-            return value
-    return None
 
 
 def _model_provider(

@@ -26,6 +26,7 @@ from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.util.types import AttributeValue
 
 from mcp_llm_trace import semconv as sc
+from mcp_llm_trace._internal.attrs import first_str as _str
 from mcp_llm_trace._internal.errors import report_internal_error
 from mcp_llm_trace._internal.pending import take_text
 from mcp_llm_trace._internal.spancopy import with_attributes
@@ -61,14 +62,6 @@ def _int(attrs: Mapping[str, Any], *keys: str) -> int | None:
             continue
         if isinstance(value, (int, float)) and value >= 0:
             return int(value)
-    return None
-
-
-def _str(attrs: Mapping[str, Any], *keys: str) -> str | None:
-    for key in keys:
-        value = attrs.get(key)
-        if isinstance(value, str) and value:
-            return value
     return None
 
 
