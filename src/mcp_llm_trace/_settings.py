@@ -198,6 +198,22 @@ def choice(*allowed: str, aliases: Mapping[str, str] | None = None) -> Parser:
     return parse
 
 
+_METRIC_EXPORTERS = ("auto", "otlp", "console", "memory", "prometheus", "none")
+
+
+def metric_exporters(value: Any) -> str:
+    """``metrics.exporter``: one name or a comma list of them (``otlp,prometheus``)."""
+    items = [t.strip().lower() for t in str(value).split(",") if t.strip()]
+    if not items:
+        raise ValueError(f"expected one of {', '.join(_METRIC_EXPORTERS)}; got {value!r}")
+    for item in items:
+        if item not in _METRIC_EXPORTERS:
+            raise ValueError(f"expected one of {', '.join(_METRIC_EXPORTERS)}; got {item!r}")
+    if len(items) > 1 and ("auto" in items or "none" in items):
+        raise ValueError(f"'auto'/'none' cannot be combined with other exporters; got {value!r}")
+    return ",".join(dict.fromkeys(items))
+
+
 def parse_list(value: Any) -> tuple[str, ...]:
     """Comma-separated string or a YAML list of strings."""
     if value is None:
@@ -748,11 +764,28 @@ _LIST: list[Setting] = [
     ),
     _s(
         "metrics.exporter",
-        choice("auto", "otlp", "console", "memory", "none"),
+        metric_exporters,
         "auto",
         ("OTEL_METRICS_EXPORTER",),
         ("metrics.exporter",),
-        "auto = otlp when traces go to otlp, else none.",
+        "auto = otlp when traces go to otlp, else none; comma list of "
+        "otlp|console|memory|prometheus|none (e.g. otlp,prometheus).",
+    ),
+    _s(
+        "metrics.prometheus_host",
+        parse_str,
+        "127.0.0.1",
+        ("OTEL_EXPORTER_PROMETHEUS_HOST",),
+        ("metrics.prometheus.host",),
+        "Bind address of the Prometheus scrape endpoint (needs the prometheus extra).",
+    ),
+    _s(
+        "metrics.prometheus_port",
+        int_between(0, 65535),
+        9464,
+        ("OTEL_EXPORTER_PROMETHEUS_PORT",),
+        ("metrics.prometheus.port",),
+        "Port of the Prometheus scrape endpoint (/metrics); 0 = any free port.",
     ),
     _s(
         "metrics.export_interval_s",

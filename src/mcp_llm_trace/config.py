@@ -132,6 +132,8 @@ class MetricsConfig:
     enabled: bool = True
     exporter: str = "auto"
     export_interval_s: float = 60.0
+    prometheus_host: str = "127.0.0.1"
+    prometheus_port: int = 9464
     collectors: tuple[CollectorConfig, ...] = ()
     dimensions: tuple[str, ...] = DEFAULT_METRIC_DIMENSIONS
     max_values_per_dimension: int = 100

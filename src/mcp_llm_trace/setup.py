@@ -272,6 +272,7 @@ def _build(cfg: TelemetryConfig, extra_transforms: list[SpanTransform]) -> Telem
         build_resource,
         build_transforms,
         install_propagators,
+        stop_prometheus,
         wrap_exporter,
     )
 
@@ -296,6 +297,7 @@ def _build(cfg: TelemetryConfig, extra_transforms: list[SpanTransform]) -> Telem
         exporters.append(wrap_exporter(exp, cfg, name))
 
     meter_provider = build_meter_provider(cfg, resource)
+    cleanups.append(lambda: stop_prometheus(meter_provider))
     metrics = MetricsCollector(
         meter_provider.get_meter("mcp_llm_trace", __version__),
         dimensions=cfg.metrics.dimensions,

@@ -101,7 +101,9 @@ SAMPLES: dict[str, Sample] = {
     "capture.hide_outputs": Sample("true", True, "perhaps"),
     "capture.max_span_bytes": Sample("2048", 2048, "10"),
     "metrics.enabled": Sample("false", False, "perhaps"),
-    "metrics.exporter": Sample("console", "console", "prometheus"),
+    "metrics.exporter": Sample("otlp, Prometheus", "otlp,prometheus", "graphite"),
+    "metrics.prometheus_host": Sample("0.0.0.0", "0.0.0.0", yaml_bad=["a", "b"]),
+    "metrics.prometheus_port": Sample("9999", 9999, "70000"),
     "metrics.export_interval_s": Sample("1500", 1.5, "x", yaml_good="1.5s"),
     "metrics.collectors": Sample(
         [{"name": "system", "interval": "5s"}],
@@ -257,7 +259,7 @@ def test_bad_kwarg_raises_config_error_naming_the_field(key: str) -> None:
         ("sampling_strategy", "sometimes", ["always_on", "rate_limited", "adaptive"]),
         ("semconv", "x", ["both", "openinference", "genai"]),
         ("propagators", "xray", ["b3", "b3multi", "tracecontext", "baggage"]),
-        ("metrics_exporter", "prom", ["otlp", "console", "memory", "none"]),
+        ("metrics_exporter", "prom", ["otlp", "console", "memory", "prometheus", "none"]),
         ("sampling_ratio", 2, ["[0.0, 1.0]"]),
     ],
 )

@@ -177,12 +177,12 @@ class QuotaEventTransform:
         return out
 
 
-def _metric_reader(cfg: TelemetryConfig) -> Any:
-    kind = cfg.metrics.exporter
-    if kind == "auto":
-        kind = "otlp" if any(n in ("otlp", "jaeger") for n in cfg.traces_exporter) else "none"
-    if not cfg.metrics.enabled or kind == "none":
-        return None
+def _metric_readers(cfg: TelemetryConfig) -> list[Any]:
+    kinds = [k for k in cfg.metrics.exporter.split(",") if k]
+    if kinds == ["auto"]:
+        kinds = ["otlp" if any(n in ("otlp", "jaeger") for n in cfg.traces_exporter) else "none"]
+    if not cfg.metrics.enabled or kinds == ["none"]:
+        return []
     from opentelemetry.sdk.metrics.export import (
         ConsoleMetricExporter,
         InMemoryMetricReader,
@@ -190,26 +190,85 @@ def _metric_reader(cfg: TelemetryConfig) -> Any:
     )
 
     interval_ms = cfg.metrics.export_interval_s * 1000
-    if kind == "memory":
-        return InMemoryMetricReader()
-    if kind == "console":
-        return PeriodicExportingMetricReader(ConsoleMetricExporter(), interval_ms)
-    from mcp_llm_trace.export.otlp import build_otlp_metric_exporter
+    readers: list[Any] = []
+    for kind in kinds:
+        if kind == "memory":
+            readers.append(InMemoryMetricReader())
+        elif kind == "console":
+            readers.append(PeriodicExportingMetricReader(ConsoleMetricExporter(), interval_ms))
+        elif kind == "prometheus":
+            reader = _prometheus_reader(cfg)
+            if reader is not None:
+                readers.append(reader)
+        elif kind == "otlp":
+            from mcp_llm_trace.export.otlp import build_otlp_metric_exporter
 
-    return PeriodicExportingMetricReader(build_otlp_metric_exporter(cfg), interval_ms)
+            readers.append(
+                PeriodicExportingMetricReader(build_otlp_metric_exporter(cfg), interval_ms)
+            )
+    return readers
+
+
+def _prometheus_reader(cfg: TelemetryConfig) -> Any:
+    """A pull reader plus its ``/metrics`` HTTP server; None (logged) when unavailable."""
+    try:
+        from opentelemetry.exporter.prometheus import PrometheusMetricReader
+        from prometheus_client import start_http_server
+    except ImportError:
+        logger.warning(
+            "mcp-llm-trace: metrics exporter 'prometheus' needs the extra: "
+            "pip install 'mcp-llm-trace[prometheus]'; Prometheus metrics are off"
+        )
+        return None
+    reader = PrometheusMetricReader()
+    try:
+        server, _thread = start_http_server(
+            cfg.metrics.prometheus_port, addr=cfg.metrics.prometheus_host
+        )
+    except OSError as exc:
+        logger.warning(
+            "mcp-llm-trace: cannot serve Prometheus metrics on %s:%s (%s); they are off",
+            cfg.metrics.prometheus_host,
+            cfg.metrics.prometheus_port,
+            exc,
+        )
+        return None
+    reader._mcp_llm_trace_server = server  # type: ignore[attr-defined]
+    reader._mcp_llm_trace_port = server.server_address[1]  # type: ignore[attr-defined]
+    return reader
+
+
+def prometheus_port(meter_provider: Any) -> int | None:
+    """The bound port of the Prometheus scrape endpoint of ``meter_provider``, if any."""
+    for reader in getattr(meter_provider, "_mcp_llm_trace_readers", ()):
+        port = getattr(reader, "_mcp_llm_trace_port", None)
+        if port is not None:
+            return int(port)
+    return None
+
+
+def stop_prometheus(meter_provider: Any) -> None:
+    """Close the scrape endpoint's HTTP server (called at shutdown)."""
+    for reader in getattr(meter_provider, "_mcp_llm_trace_readers", ()):
+        server = getattr(reader, "_mcp_llm_trace_server", None)
+        if server is not None:
+            server.shutdown()
+            server.server_close()
 
 
 def build_meter_provider(cfg: TelemetryConfig, resource: Resource) -> Any:
     """An SDK MeterProvider with the configured reader, or a no-op one."""
     from opentelemetry.metrics import NoOpMeterProvider
 
-    reader = _metric_reader(cfg)
-    if reader is None:
+    readers = _metric_readers(cfg)
+    if not readers:
         return NoOpMeterProvider()
     from opentelemetry.sdk.metrics import MeterProvider
 
-    provider = MeterProvider(resource=resource, metric_readers=[reader])
-    provider._mcp_llm_trace_reader = reader  # type: ignore[attr-defined]
+    provider = MeterProvider(resource=resource, metric_readers=readers)
+    # The first reader (tests read the in-memory one through this attribute).
+    provider._mcp_llm_trace_reader = readers[0]  # type: ignore[attr-defined]
+    provider._mcp_llm_trace_readers = readers  # type: ignore[attr-defined]
     from mcp_llm_trace._internal.collectors import install_collectors
 
     install_collectors(cfg, provider)
