@@ -122,17 +122,33 @@ def content_length(messages: Sequence[Message]) -> int:
     return sum(len(m.get("content") or "") for m in messages)
 
 
+#: Precomputed ``(role, content)`` keys of the first messages (no f-string per span).
+_PRECOMPUTED = 32
+_IN_KEYS = tuple(
+    (sc.input_message_key(i, "role"), sc.input_message_key(i, "content"))
+    for i in range(_PRECOMPUTED)
+)
+_OUT_KEYS = tuple(
+    (sc.output_message_key(i, "role"), sc.output_message_key(i, "content"))
+    for i in range(_PRECOMPUTED)
+)
+
+
 def openinference_messages(
     messages: Sequence[Message], *, output: bool, with_content: bool
 ) -> dict[str, AttributeValue]:
     """Flattened ``llm.{input|output}_messages.{i}.message.*`` attributes."""
     key = sc.output_message_key if output else sc.input_message_key
+    table = _OUT_KEYS if output else _IN_KEYS
     attrs: dict[str, AttributeValue] = {}
     for i, m in enumerate(messages):
-        attrs[key(i, "role")] = m["role"]
+        role_key, content_key = (
+            table[i] if i < _PRECOMPUTED else (key(i, "role"), key(i, "content"))
+        )
+        attrs[role_key] = m["role"]
         if with_content:
             if m.get("content"):
-                attrs[key(i, "content")] = m["content"]
+                attrs[content_key] = m["content"]
             if m.get("name"):
                 attrs[key(i, "name")] = m["name"]
             if m.get("tool_call_id"):
