@@ -67,6 +67,8 @@ def _int(attrs: Mapping[str, Any], *keys: str) -> int | None:
     value = attrs.get(keys[0])
     if type(value) is int and value >= 0:  # the common case: one dict lookup
         return value
+    if value is None and len(keys) == 2 and attrs.get(keys[1]) is None:
+        return None  # absent in every convention (cache/reasoning details, usually)
     for key in keys:
         value = attrs.get(key)
         if isinstance(value, bool):
