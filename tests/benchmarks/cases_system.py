@@ -303,7 +303,10 @@ def sustained(
         "caller_cpu_s": main_cpu,
         "caller_cpu_us_per_span": main_cpu / sent * 1e6 if sent else None,
         "export_thread_cpu_s": export_cpu,
-        "export_thread_cpu_pct_of_one_core": export_cpu / wall * 100 if export_cpu else None,
+        # Over the load and the final flush (the export thread's CPU includes both).
+        "export_thread_cpu_pct_of_one_core": (
+            export_cpu / (wall + flush_s) * 100 if export_cpu else None
+        ),
         "export_thread_cpu_us_per_span": export_cpu / sent * 1e6 if export_cpu else None,
         "final_flush_s": flush_s,
         "config": cfg,

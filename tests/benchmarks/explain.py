@@ -108,10 +108,11 @@ def explain(results: dict[str, Any]) -> list[str]:
         )
     sus = results.get("sustained") or {}
     if any(t["target"].startswith("sustained") for t in missed) and sus:
-        per = sus.get("export_thread_cpu_us_per_span")
+        cpu_s, exported = sus.get("export_thread_cpu_s"), sus.get("exported") or 0
+        per = cpu_s / exported * 1e3 if cpu_s and exported else None
         out.append(
             f"- **sustained {sus['target_rate_per_s']:.0f} spans/s**: the export thread "
-            + (f"needed {per / 1000:.1f} ms of CPU per span" if per else "could not keep up")
+            + (f"needed {per:.1f} ms of CPU per exported span" if per else "could not keep up")
             + f" and {sus['dropped_total']} of {sus['spans_sent']} spans were dropped "
             f"(counted by reason: {sus['dropped']}). The cost is the scrubber (default "
             "Presidio pattern mode on fresh text; see *Profile*): without scrubbing the "
@@ -119,7 +120,21 @@ def explain(results: dict[str, Any]) -> list[str]:
             "tracked separately (issue 18); until then use `privacy_presidio=False` "
             "(regex packs) or a Collector-side redaction for gateway-scale content capture."
         )
+    if any(t["target"].startswith("cost enrichment") for t in missed):
+        enr = _v(results, "pricing", "enrich_usage", "cpu")
+        cc = _v(results, "pricing", "compute_cost", "cpu")
+        if enr and cc:
+            out.append(
+                f"- **cost enrichment ÷ compute_cost ≤ 1.5×**: {enr / 1000:.1f} µs per span "
+                f"against {cc / 1000:.1f} µs for one compute_cost call. The cost itself is "
+                "now cached per (price entry, price point, usage); what remains is per-span "
+                "bookkeeping: the plain copy of the span's attributes, the new ReadableSpan "
+                "carrying the added keys, token-key completion and the Usage object. Sharing "
+                "one attribute copy across all export transforms (a pipeline change) would "
+                "remove the copies."
+            )
     done = {
+        "cost enrichment",
         "< 50 µs",
         "CPU overhead",
         "RSS",
