@@ -97,14 +97,19 @@ def cpu_overhead(
     variants = _variants(k)
     plain = variants[0][2]
     samples: dict[str, list[float]] = {key: [] for key, *_ in variants}
+    # Breakdown of the instrumented side: export-thread CPU per op (the rest of the
+    # overhead is the caller's thread).
+    export_ms: dict[str, list[float]] = {key: [] for key, *_ in variants}
     for _ in range(repeats):
         for key, _label, fn, cfg in variants[1:]:
             tel = fx.fresh(**(cfg or {}))
+            worker = getattr(tel.processor, "_worker", None)
             try:
                 for _ in range(max(1, n // 20)):
                     fn()
                     plain()
                 tel.force_flush()
+                w0 = _thread_cpu_s(worker) if worker is not None else None
                 base_t = inst_t = 0.0
                 done = 0
                 while done < n:
@@ -122,6 +127,9 @@ def cpu_overhead(
                 t3 = time.process_time()
                 tel.force_flush()
                 inst_t += time.process_time() - t3
+                w1 = _thread_cpu_s(worker) if worker is not None else None
+                if w0 is not None and w1 is not None:
+                    export_ms[key].append((w1 - w0) / n * 1e3)
                 samples["baseline"].append(base_t / n)
                 samples[key].append(inst_t / n)
             finally:
@@ -143,6 +151,14 @@ def cpu_overhead(
             "overhead_pct": stat(pct).as_dict(),
             "ratio": stat([a / b for a, b in zip(xs, base, strict=False)]).as_dict(),
         }
+        if export_ms.get(key):
+            # Percent of the 1 ms baseline op spent in the export thread (enrichment,
+            # scrubbing, serialisation); overhead_pct minus this is the caller's share.
+            b_med = statistics.median(base) * 1e3
+            out["variants"][key]["export_thread_ms_per_op"] = stat(export_ms[key]).as_dict()
+            out["variants"][key]["export_thread_pct"] = (
+                statistics.median(export_ms[key]) / b_med * 100 if b_med else None
+            )
     return out
 
 
@@ -193,3 +209,117 @@ def memory(
         if xs:
             out["typical_tokens_excl_tables_mb"] = statistics.median(xs) - b - tok
     return out
+
+
+# ------------------------------------------------------------------ sustained load
+
+#: 1 KB of typical LLM content per span: two input messages and the answer.
+_KB_MESSAGES = [
+    {"role": "system", "content": (fx.SYSTEM * 2)[:340]},
+    {"role": "user", "content": (fx.USER * 2)[:340]},
+]
+_KB_ANSWER = (fx.ANSWER * 2)[:344]
+
+
+def _thread_cpu_s(thread: Any) -> float | None:
+    """CPU seconds used so far by ``thread`` (Linux/macOS), None where unsupported."""
+    try:
+        return time.clock_gettime(time.pthread_getcpuclockid(thread.ident))
+    except (AttributeError, OSError, TypeError):
+        return None
+
+
+def sustained(
+    *,
+    scale: float = 1.0,
+    rate: float = 1000.0,
+    log: Callable[[str], None] = lambda s: None,
+    **overrides: Any,
+) -> dict[str, Any]:
+    """``rate`` LLM spans/s (1 KB content each, capture + scrubbing + pricing on, default
+    batch settings) for 60 s × ``scale`` in this process: spans dropped (by reason) and
+    the export thread's CPU. Asserts nothing; the report shows the figures."""
+    from mcp_llm_trace._internal.stats import STATS
+
+    duration = max(1.0, 60.0 * scale)
+    cfg: dict[str, Any] = {
+        "capture_content": True,
+        "privacy_sanitize_pii": True,
+        "pricing_enabled": True,
+    }
+    cfg.update(overrides)
+    tel = fx.fresh(**cfg)
+    worker = getattr(tel.processor, "_worker", None)
+    before = STATS.snapshot()
+    try:
+        # Warm the engines (Presidio, price table) before the clock starts.
+        for i in range(20):
+            _sustained_op(-i)
+        tel.force_flush()
+        before = STATS.snapshot()
+        cpu0 = _thread_cpu_s(worker) if worker is not None else None
+        main0 = time.thread_time()
+        t0 = time.perf_counter()
+        sent = 0
+        next_log = t0 + 10
+        while True:
+            now = time.perf_counter()
+            elapsed = now - t0
+            if elapsed >= duration:
+                break
+            due = int(elapsed * rate) + 1
+            while sent < due:
+                _sustained_op(sent)
+                sent += 1
+            ahead = sent / rate - (time.perf_counter() - t0)
+            if ahead > 0:
+                time.sleep(min(ahead, 0.01))
+            if now > next_log:
+                log(".")
+                next_log += 10
+        wall = time.perf_counter() - t0
+        main_cpu = time.thread_time() - main0
+        flush_t0 = time.perf_counter()
+        tel.force_flush()
+        flush_s = time.perf_counter() - flush_t0
+        cpu1 = _thread_cpu_s(worker) if worker is not None else None
+        after = STATS.snapshot()
+    finally:
+        fx.shutdown(tel)
+    dropped = {
+        k: v - before["dropped"].get(k, 0)
+        for k, v in after["dropped"].items()
+        if v - before["dropped"].get(k, 0)
+    }
+    export_cpu = (cpu1 - cpu0) if cpu0 is not None and cpu1 is not None else None
+    return {
+        "target_rate_per_s": rate,
+        "duration_s": wall,
+        "spans_sent": sent,
+        "achieved_rate_per_s": sent / wall if wall else 0.0,
+        "exported": after["exported"] - before["exported"],
+        "dropped": dropped,
+        "dropped_total": sum(dropped.values()),
+        "caller_cpu_s": main_cpu,
+        "caller_cpu_us_per_span": main_cpu / sent * 1e6 if sent else None,
+        "export_thread_cpu_s": export_cpu,
+        # Over the load and the final flush (the export thread's CPU includes both).
+        "export_thread_cpu_pct_of_one_core": (
+            export_cpu / (wall + flush_s) * 100 if export_cpu else None
+        ),
+        "export_thread_cpu_us_per_span": export_cpu / sent * 1e6 if export_cpu else None,
+        "final_flush_s": flush_s,
+        "config": cfg,
+    }
+
+
+def _sustained_op(i: int) -> None:
+    # Fresh text per span (a ticket number in the user message and the answer), so the
+    # scrubber's result cache cannot answer: every span is scrubbed for real.
+    tag = f" ticket {i:08d}."
+    system, user = _KB_MESSAGES
+    messages = [system, {"role": "user", "content": user["content"][: -len(tag)] + tag}]
+    with mlt.llm_span(fx.MODEL, provider=fx.PROVIDER) as span:
+        span.set_input(messages)
+        span.set_output(_KB_ANSWER[: -len(tag)] + tag)
+        span.set_usage(**fx.USAGE)

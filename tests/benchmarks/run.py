@@ -30,6 +30,7 @@ SECTIONS = (
     "exporters",
     "cpu",
     "memory",
+    "sustained",
 )
 
 
@@ -90,6 +91,10 @@ def run(
     if "memory" in wanted:
         log("memory ")
         results["memory"] = cs.memory(scale=scale, log=log)
+        log("\n")
+    if "sustained" in wanted:
+        log("sustained ")
+        results["sustained"] = cs.sustained(scale=scale, log=log)
         log("\n")
     results["duration_s"] = time.perf_counter() - t0
     results["targets"] = targets(results)

@@ -71,3 +71,11 @@ def test_targets_and_doc_render_from_results(tmp_path: Any) -> None:
     text = doc.read_text()
     assert results["machine"]["cpu"] in text
     assert "Telemetry disabled" in text
+
+
+def test_sustained_load_reports_drops_and_export_cpu() -> None:
+    result = cases_system.sustained(scale=TINY, rate=200.0)
+    assert result["spans_sent"] >= 150
+    assert result["exported"] + result["dropped_total"] >= result["spans_sent"]
+    assert result["dropped_total"] == sum(result["dropped"].values())
+    assert result["export_thread_cpu_s"] is None or result["export_thread_cpu_s"] > 0

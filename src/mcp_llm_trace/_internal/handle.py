@@ -24,6 +24,7 @@ from typing_extensions import Self
 from mcp_llm_trace import semconv as sc
 from mcp_llm_trace._internal import messages as msg
 from mcp_llm_trace._internal.errors import report_internal_error
+from mcp_llm_trace._internal.fastattrs import write_attributes
 from mcp_llm_trace._internal.runtime import Runtime
 from mcp_llm_trace._internal.span_metrics import record_span_metrics
 
@@ -138,7 +139,7 @@ class SpanHandle:
             if span.is_recording():
                 self._finish()
                 if self._pending:
-                    span.set_attributes(self._pending)
+                    write_attributes(span, self._pending)
         except Exception as err:
             report_internal_error("span.end", err)
         finally:

@@ -56,7 +56,10 @@ class LLMSpanHandle(SpanHandle):
             if not self.span.is_recording():
                 return self
             messages = msg.normalize_messages(value, default_role="assistant")
-            self._out_text = "".join(m.get("content") or "" for m in messages)
+            if len(messages) == 1:
+                self._out_text = messages[0].get("content") or ""
+            else:
+                self._out_text = "".join(m.get("content") or "" for m in messages)
             p = self._pending
             p[sc.CONTENT_OUTPUT_MESSAGE_COUNT] = len(messages)
             p[sc.CONTENT_OUTPUT_LENGTH] = len(self._out_text)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Mapping, Sequence
+from json.encoder import encode_basestring as _enc
 from typing import Any
 
 from opentelemetry.util.types import AttributeValue
@@ -22,7 +23,30 @@ def to_json(value: Any) -> str:
     """Compact JSON; non-JSON values become their ``str``."""
     if isinstance(value, str):
         return value
+    if type(value) is list:
+        fast = _flat_dicts_json(value)
+        if fast is not None:
+            return fast
     return json.dumps(value, default=str, ensure_ascii=False, separators=(",", ":"))
+
+
+def _flat_dicts_json(items: list[Any]) -> str | None:
+    """``json.dumps(items, ensure_ascii=False, separators=(",", ":"))`` for a list of
+    plain dicts whose keys and values are all ``str`` (normalized messages without tool
+    calls: the common case), built with the json module's own C string encoder — the
+    same bytes at half the cost. ``None`` for anything else (the caller uses dumps)."""
+    enc = _enc
+    parts = []
+    for d in items:
+        if type(d) is not dict:
+            return None
+        fields = []
+        for k, v in d.items():
+            if type(k) is not str or type(v) is not str:
+                return None
+            fields.append(enc(k) + ":" + enc(v))
+        parts.append("{" + ",".join(fields) + "}")
+    return "[" + ",".join(parts) + "]"
 
 
 def _get(obj: Any, key: str, default: Any = None) -> Any:
@@ -98,17 +122,33 @@ def content_length(messages: Sequence[Message]) -> int:
     return sum(len(m.get("content") or "") for m in messages)
 
 
+#: Precomputed ``(role, content)`` keys of the first messages (no f-string per span).
+_PRECOMPUTED = 32
+_IN_KEYS = tuple(
+    (sc.input_message_key(i, "role"), sc.input_message_key(i, "content"))
+    for i in range(_PRECOMPUTED)
+)
+_OUT_KEYS = tuple(
+    (sc.output_message_key(i, "role"), sc.output_message_key(i, "content"))
+    for i in range(_PRECOMPUTED)
+)
+
+
 def openinference_messages(
     messages: Sequence[Message], *, output: bool, with_content: bool
 ) -> dict[str, AttributeValue]:
     """Flattened ``llm.{input|output}_messages.{i}.message.*`` attributes."""
     key = sc.output_message_key if output else sc.input_message_key
+    table = _OUT_KEYS if output else _IN_KEYS
     attrs: dict[str, AttributeValue] = {}
     for i, m in enumerate(messages):
-        attrs[key(i, "role")] = m["role"]
+        role_key, content_key = (
+            table[i] if i < _PRECOMPUTED else (key(i, "role"), key(i, "content"))
+        )
+        attrs[role_key] = m["role"]
         if with_content:
             if m.get("content"):
-                attrs[key(i, "content")] = m["content"]
+                attrs[content_key] = m["content"]
             if m.get("name"):
                 attrs[key(i, "name")] = m["name"]
             if m.get("tool_call_id"):
@@ -126,6 +166,9 @@ def openinference_messages(
 
 def genai_messages_json(messages: Sequence[Message], *, finish_reason: str | None = None) -> str:
     """``gen_ai.input.messages``/``gen_ai.output.messages`` JSON (parts format)."""
+    fast = _genai_text_json(messages, finish_reason)
+    if fast is not None:
+        return fast
     out = []
     for m in messages:
         parts: list[dict[str, Any]] = []
@@ -157,6 +200,25 @@ def genai_messages_json(messages: Sequence[Message], *, finish_reason: str | Non
             entry["finish_reason"] = finish_reason
         out.append(entry)
     return to_json(out)
+
+
+def _genai_text_json(messages: Sequence[Message], finish_reason: str | None) -> str | None:
+    """:func:`genai_messages_json` for text-only messages (normalized ``role`` +
+    ``content`` strings and nothing else), byte-identical to the ``json.dumps`` path;
+    ``None`` when any message has more (tool calls, names, tool results)."""
+    enc = _enc
+    tail = "}" if finish_reason is None else ',"finish_reason":' + enc(finish_reason) + "}"
+    out = []
+    for m in messages:
+        if len(m) != 2:
+            return None
+        role = m.get("role")
+        content = m.get("content")
+        if type(role) is not str or type(content) is not str:
+            return None
+        parts = '[{"type":"text","content":' + enc(content) + "}]" if content else "[]"
+        out.append('{"role":' + enc(role) + ',"parts":' + parts + tail)
+    return "[" + ",".join(out) + "]"
 
 
 def usage_attributes(

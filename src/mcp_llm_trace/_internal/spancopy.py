@@ -16,6 +16,17 @@ from opentelemetry.util.types import AttributeValue
 _UNSET: Any = object()
 
 
+def plain_attributes(span: ReadableSpan) -> dict[str, AttributeValue]:
+    """A plain ``dict`` copy of ``span``'s attributes. Reads the SDK's
+    ``BoundedAttributes`` storage directly when it is one (a C-speed dict copy instead of
+    a Python-level ``__iter__``/``__getitem__`` per key through the mapping proxy)."""
+    raw = getattr(span, "_attributes", None)
+    inner = getattr(raw, "_dict", None) if raw is not None else None
+    if type(inner) is dict:
+        return inner.copy()
+    return dict(span.attributes or {})
+
+
 def copy_span(
     span: ReadableSpan,
     *,
@@ -30,7 +41,7 @@ def copy_span(
         context=span.context,
         parent=span.parent,
         resource=span.resource,
-        attributes=dict(span.attributes or {}) if attributes is _UNSET else dict(attributes),
+        attributes=plain_attributes(span) if attributes is _UNSET else dict(attributes),
         events=tuple(span.events) if events is _UNSET else tuple(events),
         links=tuple(span.links),
         kind=span.kind,
@@ -45,6 +56,6 @@ def with_attributes(span: ReadableSpan, extra: Mapping[str, AttributeValue]) -> 
     """``span`` plus ``extra`` attributes (``extra`` wins). Returns ``span`` if empty."""
     if not extra:
         return span
-    merged = dict(span.attributes or {})
+    merged = plain_attributes(span)
     merged.update(extra)
     return copy_span(span, attributes=merged)

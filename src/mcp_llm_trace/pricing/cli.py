@@ -124,6 +124,14 @@ def add_pricing_commands(subparsers: Any) -> Any:
     diff.add_argument("--at", help="compare prices in force on this date (default today)")
     diff.add_argument("--json", action="store_true")
     diff.set_defaults(func=_diff)
+
+    check = sub.add_parser("check", help="cross-check prices against a second source")
+    check.add_argument("--against", choices=["litellm"], required=True)
+    check.add_argument("file", help="LiteLLM model_prices_and_context_window.json")
+    check.add_argument("--reviewed", help="reviewed differences (default: shipped file)")
+    check.add_argument("--at", help="compare prices in force at this date (default now)")
+    check.add_argument("--json", action="store_true")
+    check.set_defaults(func=_check)
     return sub
 
 
@@ -286,3 +294,52 @@ def _diff(args: argparse.Namespace) -> int:
         for c in changes:
             print(c)
     return EXIT_PROBLEMS if changes else EXIT_OK
+
+
+def _check(args: argparse.Namespace) -> int:
+    from mcp_llm_trace.pricing.compute import get_price_table
+    from mcp_llm_trace.pricing.crosscheck import check_litellm, load_reviewed
+    from mcp_llm_trace.pricing.table import shipped_pricing_dir
+
+    if not Path(args.file).is_file():
+        print(f"error: {args.file} does not exist", file=sys.stderr)
+        return EXIT_USAGE
+    default = shipped_pricing_dir()
+    reviewed_path = args.reviewed or (default / "reviewed-differences.yaml" if default else None)
+    try:
+        reviewed = load_reviewed(reviewed_path)
+        at = _parse_at(args.at)
+        result = check_litellm(args.file, table=get_price_table(), reviewed=reviewed, at=at)
+    except (ValueError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    rows = [
+        {
+            "provider": d.provider,
+            "model": d.model,
+            "shape": d.shape,
+            "ours": str(d.ours),
+            "theirs": str(d.theirs),
+            "pct": round(d.pct, 2),
+            "reviewed": d.reviewed,
+        }
+        for d in result.disagreements
+    ]
+    summary = {
+        "source_models": result.source_models,
+        "overlapping": result.overlapping,
+        "agreeing": result.agreeing,
+        "unpriced": len(result.unpriced),
+        "unreviewed": len(result.unreviewed),
+    }
+    if args.json:
+        _print_json({"summary": summary, "disagreements": rows})
+    else:
+        for r in rows:
+            mark = "reviewed" if r["reviewed"] else "UNREVIEWED"
+            print(
+                f"{mark:<10} {r['provider']}/{r['model']} [{r['shape']}]: "
+                f"ours {r['ours']} vs theirs {r['theirs']} ({r['pct']:+.1f}%)"
+            )
+        print(", ".join(f"{k}={v}" for k, v in summary.items()), file=sys.stderr)
+    return EXIT_PROBLEMS if result.unreviewed else EXIT_OK

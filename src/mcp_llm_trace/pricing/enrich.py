@@ -29,13 +29,21 @@ from mcp_llm_trace import semconv as sc
 from mcp_llm_trace._internal.attrs import first_str as _str
 from mcp_llm_trace._internal.errors import report_internal_error
 from mcp_llm_trace._internal.pending import take_text
-from mcp_llm_trace._internal.spancopy import with_attributes
+from mcp_llm_trace._internal.spancopy import plain_attributes, with_attributes
 from mcp_llm_trace.config import TelemetryConfig
 from mcp_llm_trace.pricing import _spantext
-from mcp_llm_trace.pricing.compute import compute_cost, get_price_table, use_price_files
-from mcp_llm_trace.pricing.model import Cost, Usage
+from mcp_llm_trace.pricing.compute import (
+    compute_cost,
+    cost_for_entry,
+    get_price_table,
+    use_price_files,
+)
+from mcp_llm_trace.pricing.model import Cost, PriceEntry, Usage
 
 __all__ = ["CostCallback", "CostEnrichmentTransform"]
+
+#: Bound of the per-transform caches (model lookups, costs); cleared when full.
+_CACHE_MAX = 4096
 
 #: ``on_cost(cost, usage, span_attributes)``; called in the export thread once per
 #: enriched LLM/embedding span that has usage (priced or not: check ``cost.priced``).
@@ -56,6 +64,11 @@ _TOKEN_KEYS: dict[str, tuple[str, str]] = {
 
 
 def _int(attrs: Mapping[str, Any], *keys: str) -> int | None:
+    value = attrs.get(keys[0])
+    if type(value) is int and value >= 0:  # the common case: one dict lookup
+        return value
+    if value is None and len(keys) == 2 and attrs.get(keys[1]) is None:
+        return None  # absent in every convention (cache/reasoning details, usually)
     for key in keys:
         value = attrs.get(key)
         if isinstance(value, bool):
@@ -90,14 +103,37 @@ class CostEnrichmentTransform:
         self.on_cost = on_cost
         if cfg.pricing.files:
             use_price_files(cfg.pricing.files)
+        # Hot-path caches, valid for one price-table generation (checked per batch):
+        # (model, provider) → (entry or None, provider to use), and
+        # (entry, price point, usage) → Cost. Values keep the entry/point alive, so
+        # the ids in the keys cannot be reused while cached.
+        self._generation: tuple[int, str] | None = None
+        self._version = ""
+        self._models: dict[tuple[str, str | None], tuple[PriceEntry | None, str | None]] = {}
+        self._costs: dict[tuple[Any, ...], tuple[Any, Any, Cost, dict[str, Any]]] = {}
+
+    def _check_table(self) -> None:
+        table = get_price_table()
+        version = table.version
+        generation = (id(table), version)
+        if generation != self._generation:
+            self._generation = generation
+            self._version = version
+            self._models.clear()
+            self._costs.clear()
 
     def transform(self, spans: Sequence[ReadableSpan]) -> Sequence[ReadableSpan]:
         """Return the batch with LLM/embedding spans enriched (same order, same count)."""
         out: list[ReadableSpan] = []
+        if self.pricing_enabled:
+            try:
+                self._check_table()
+            except Exception as exc:
+                report_internal_error("pricing.table", exc)
         for span in spans:
             try:
                 # A plain dict: BoundedAttributes lookups cost ~5x more (measured).
-                attrs: Mapping[str, Any] = dict(span.attributes or {})
+                attrs: Mapping[str, Any] = plain_attributes(span)
                 # Text left by our helpers when content capture is off (never exported).
                 pending = take_text(span.context.trace_id, span.context.span_id)
                 if pending is not None:
@@ -204,13 +240,25 @@ class CostEnrichmentTransform:
         start_ns: int | None,
         extra: dict[str, Any],
     ) -> None:
-        table = get_price_table()
-        if provider and table.resolve_provider(provider) is None:
-            provider = None  # e.g. "langchain": let the model id decide
         at = datetime.fromtimestamp(start_ns / 1e9, timezone.utc) if start_ns else None
-        cost = compute_cost(model, provider, usage, at)
+        cost, fragment = self._cached_cost(model, provider, usage, at)
+        if fragment is not None:
+            extra.update(fragment)
+        else:
+            fragment = self._cost_attributes(cost, usage)
+            extra.update(fragment)
+        if self.on_cost is not None:
+            try:
+                self.on_cost(cost, usage, {**attrs, **extra})
+            except Exception as exc:
+                report_internal_error("pricing.on_cost", exc)
+
+    def _cost_attributes(self, cost: Cost, usage: Usage) -> dict[str, Any]:
+        """The cost attributes of ``cost`` (cached with it: floats and the decimal
+        string are formatted once per distinct cost)."""
+        extra: dict[str, Any] = {}
         extra[sc.COST_PRICED] = cost.priced
-        extra[sc.COST_PRICING_VERSION] = table.version
+        extra[sc.COST_PRICING_VERSION] = self._version or get_price_table().version
         if cost.priced:
             extra[sc.LLM_COST_PROMPT] = float(cost.prompt)
             extra[sc.LLM_COST_COMPLETION] = float(cost.completion)
@@ -226,11 +274,51 @@ class CostEnrichmentTransform:
             extra[sc.COST_TOTAL] = format(cost.total, "f")
             extra[sc.COST_CURRENCY] = cost.currency
             extra[sc.COST_PRICE_SOURCE] = cost.price_source
-        if self.on_cost is not None:
-            try:
-                self.on_cost(cost, usage, {**attrs, **extra})
-            except Exception as exc:
-                report_internal_error("pricing.on_cost", exc)
+        return extra
+
+    def _cached_cost(
+        self, model: str, provider: str | None, usage: Usage, at: datetime | None
+    ) -> tuple[Cost, dict[str, Any] | None]:
+        """``compute_cost`` with the model lookup and the arithmetic cached: the same
+        model at the same price point with the same token counts costs the same.
+        Returns the cost and, when cached, its attributes (``None``: not cached)."""
+        if self._generation is None:  # enrich() called directly, not via transform()
+            self._check_table()
+        key = (model, provider)
+        found = self._models.get(key)
+        if found is None:
+            table = get_price_table()
+            use = provider
+            if use and table.resolve_provider(use) is None:
+                use = None  # e.g. "langchain": let the model id decide
+            found = (table.find(model, use), use)
+            if len(self._models) >= _CACHE_MAX:
+                self._models.clear()
+            self._models[key] = found
+        entry, use = found
+        if entry is None or at is None:
+            return compute_cost(model, use, usage, at), None  # unpriced (warns once) / "now"
+        point = entry.prices_at(at.date(), at.timetz().replace(tzinfo=None))
+        ckey = (
+            id(entry),
+            id(point),
+            usage.input_tokens,
+            usage.output_tokens,
+            usage.cache_read_tokens,
+            usage.cache_write_tokens,
+            usage.reasoning_tokens,
+            usage.input_audio_tokens,
+            usage.output_audio_tokens,
+        )
+        hit = self._costs.get(ckey)
+        if hit is not None:
+            return hit[2], hit[3]
+        cost = cost_for_entry(entry, usage, at)
+        fragment = self._cost_attributes(cost, usage)
+        if len(self._costs) >= _CACHE_MAX:
+            self._costs.clear()
+        self._costs[ckey] = (entry, point, cost, fragment)
+        return cost, fragment
 
 
 def _has_cost(attrs: Mapping[str, Any]) -> bool:

@@ -1,0 +1,90 @@
+"""Write already-valid attributes onto a live SDK span without validating them twice.
+
+``Span.set_attributes`` runs the SDK's recursive ``_clean_attribute_value`` over every
+value (a dozen ``isinstance`` checks each) although the values a handle collects are
+valid by construction: our own strings/ints/floats/bools, or user values that went
+through :func:`~mcp_llm_trace._internal.attrs.coerce_attributes`. For a typical LLM span
+that second validation of ~25 values was the largest single item of the caller-thread
+profile (see ``docs/performance.md``).
+
+:func:`write_attributes` keeps the SDK's observable behaviour:
+
+* under the span's lock, nothing is written to an ended span (the SDK path then logs its
+  "Setting attribute on ended span." warning);
+* a re-set key moves to the end (delete + insert), exactly like ``_setitem_locked``;
+* ``max_span_attributes`` (drop the oldest, count ``dropped``, warn) and
+  ``max_span_attribute_length`` (truncate, warn) are enforced by the SDK's own code: any
+  value that is not a plain scalar, any string over the length limit and every insert
+  into a full dict take the SDK's path for that item;
+* lists become tuples (the SDK's cleaning does that; exporters rely on it).
+
+Anything that is not a plain SDK span with a ``BoundedAttributes`` falls back to
+``span.set_attributes``, as does everything if the SDK's private layout ever changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from opentelemetry.trace import Span as ApiSpan
+from opentelemetry.util.types import AttributeValue
+
+try:  # private SDK layout, checked once; any mismatch disables the fast path
+    from opentelemetry.attributes import BoundedAttributes
+    from opentelemetry.attributes import _clean_attribute_value as _clean
+    from opentelemetry.sdk.trace import Span as _SdkSpan
+
+    _OK = all(
+        hasattr(BoundedAttributes, name) for name in ("_setitem_locked", "_set_items")
+    ) and callable(_clean)
+except Exception:  # pragma: no cover - only with an unexpected SDK
+    _OK = False
+
+__all__ = ["write_attributes"]
+
+_SCALAR = (int, float, bool)
+
+
+def write_attributes(span: ApiSpan, attrs: Mapping[str, AttributeValue]) -> None:
+    """Set ``attrs`` (valid OTel values, non-empty ``str`` keys) on ``span``."""
+    if not _OK or not isinstance(span, _SdkSpan):
+        span.set_attributes(attrs)
+        return
+    bounded = getattr(span, "_attributes", None)
+    lock = getattr(span, "_lock", None)
+    if type(bounded) is not BoundedAttributes or lock is None:
+        span.set_attributes(attrs)
+        return
+    with lock:
+        if span._end_time is not None or bounded._immutable or bounded.maxlen == 0:
+            ended = True
+        else:
+            ended = False
+            _write(bounded, attrs)
+    if ended:
+        span.set_attributes(attrs)  # the SDK's own warning / drop accounting
+
+
+def _write(bounded: Any, attrs: Mapping[str, AttributeValue]) -> None:
+    d: dict[str, Any] = bounded._dict
+    maxlen = bounded.maxlen
+    maxv = bounded.max_value_len
+    setitem = bounded._setitem_locked
+    with bounded._lock:
+        for key, value in attrs.items():
+            t = type(value)
+            if t is str:
+                if maxv is not None and len(value) > maxv:  # type: ignore[arg-type]
+                    value = _clean(value, maxv)
+            elif t not in _SCALAR:
+                value = _clean(value, maxv)
+            if type(key) is not str or not key:
+                bounded.dropped += 1  # what the SDK's mapping clean does (after a warning)
+                continue
+            if key in d:
+                del d[key]
+            elif maxlen is not None and len(d) >= maxlen:
+                setitem(key, value)  # drop the oldest, count, warn: the SDK's code
+                continue
+            d[key] = value

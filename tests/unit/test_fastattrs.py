@@ -1,0 +1,94 @@
+"""The fast attribute writer stores exactly what the SDK's ``set_attributes`` stores."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from opentelemetry.sdk.trace import SpanLimits, TracerProvider
+
+from mcp_llm_trace._internal import messages as msg
+from mcp_llm_trace._internal.fastattrs import write_attributes
+
+ATTRS: dict[str, Any] = {
+    "a.str": "x" * 40,
+    "a.int": 7,
+    "a.float": 0.5,
+    "a.bool": True,
+    "a.list": ["stop", "length"],
+    "a.ints": [1, 2, 3],
+    "start": "overwritten",
+}
+
+
+def _pair(limits: SpanLimits | None = None) -> tuple[Any, Any]:
+    provider = TracerProvider(span_limits=limits) if limits else TracerProvider()
+    tracer = provider.get_tracer("t")
+    return (
+        tracer.start_span("s", attributes={"start": 1, "keep": "k"}),
+        tracer.start_span("s", attributes={"start": 1, "keep": "k"}),
+    )
+
+
+@pytest.mark.parametrize(
+    "limits",
+    [None, SpanLimits(max_span_attributes=4), SpanLimits(max_span_attribute_length=10)],
+    ids=["default", "max_attributes", "max_length"],
+)
+def test_same_result_as_sdk(limits: SpanLimits | None) -> None:
+    fast, sdk = _pair(limits)
+    write_attributes(fast, ATTRS)
+    sdk.set_attributes(ATTRS)
+    assert list(fast.attributes.items()) == list(sdk.attributes.items())
+    assert [type(v) for v in fast.attributes.values()] == [type(v) for v in sdk.attributes.values()]
+    assert fast.dropped_attributes == sdk.dropped_attributes
+
+
+def test_ended_span_is_left_alone() -> None:
+    fast, sdk = _pair()
+    fast.end()
+    sdk.end()
+    write_attributes(fast, ATTRS)
+    assert dict(fast.attributes) == {"start": 1, "keep": "k"}
+
+
+def test_non_sdk_span_falls_back() -> None:
+    from opentelemetry.trace import INVALID_SPAN
+
+    write_attributes(INVALID_SPAN, ATTRS)  # no error, nothing recorded
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        [{"role": "user", "content": 'héllo "q" \n\t\u2028 \x00 😀'}],
+        [{"role": "user", "content": ""}, {"role": "assistant", "content": "ok", "name": "n"}],
+        [],
+        [{"role": "user", "content": "x", "n": 1}],
+        [{"a": "b"}, "s"],
+    ],
+)
+def test_fast_json_is_byte_identical(value: Any) -> None:
+    expected = json.dumps(value, default=str, ensure_ascii=False, separators=(",", ":"))
+    assert msg.to_json(value) == expected
+
+
+@pytest.mark.parametrize("finish", [None, "stop"])
+def test_fast_genai_json_matches_general_path(finish: str | None) -> None:
+    messages = msg.normalize_messages(
+        [{"role": "system", "content": "sé"}, {"role": "user", "content": ""}]
+    )
+    out = json.loads(msg.genai_messages_json(messages, finish_reason=finish))
+    parts = [{"type": "text", "content": "sé"}]
+    expected: list[dict[str, Any]] = [
+        {"role": "system", "parts": parts},
+        {"role": "user", "parts": []},
+    ]
+    if finish is not None:
+        for e in expected:
+            e["finish_reason"] = finish
+    assert out == expected
+    assert msg.genai_messages_json(messages, finish_reason=finish) == json.dumps(
+        expected, ensure_ascii=False, separators=(",", ":")
+    )
