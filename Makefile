@@ -6,7 +6,7 @@ PHOENIX_VENV ?= .venv-phoenix
 STAMP  := $(VENV)/.installed
 export PHOENIX_VENV
 
-.PHONY: demo test test-fast lint typecheck bench phoenix phoenix-venv notebooks clean install
+.PHONY: demo test test-fast lint typecheck bench phoenix phoenix-venv notebooks clean install soak
 
 $(STAMP): pyproject.toml requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,11 @@ test: $(STAMP) phoenix-venv
 ## Unit tests only (no Phoenix).
 test-fast: $(STAMP)
 	$(PY) -m pytest tests/unit -q
+
+## Issue 17 outage soak: 4,000 spans at 200/s, 30 s of 503/UNAVAILABLE + Retry-After: 1,
+## 10 runs per protocol (HTTP, gRPC) with a CPU-bound neighbour (~30 min).
+soak: $(STAMP)
+	$(PY) -m tests.support.outage_scenario soak --runs $${SOAK_RUNS:-10} --out soak-results.json
 
 bench: $(STAMP)
 	$(PY) -m tests.benchmarks.run --out bench-results.json --doc docs/performance.md

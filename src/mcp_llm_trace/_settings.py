@@ -979,10 +979,18 @@ _LIST: list[Setting] = [
     _s(
         "export.breaker_reset_timeout_s",
         duration("s"),
-        30.0,
+        1.0,
         (),
         ("export.circuit_breaker.reset_timeout",),
-        "Open → half-open after this.",
+        "First open period without Retry-After; doubles per failed probe.",
+    ),
+    _s(
+        "export.breaker_max_open_s",
+        duration("s"),
+        5.0,
+        ("MCP_LLM_TRACE_BREAKER_MAX_OPEN",),
+        ("export.circuit_breaker.max_open",),
+        "Cap on any open period (Retry-After and backoff included).",
     ),
     _s(
         "export.file_path",

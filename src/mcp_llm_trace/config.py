@@ -183,7 +183,8 @@ class ExportConfig:
     spool_max_mb: float = 256.0
     spool_fsync: bool = False
     breaker_failure_threshold: int = 5
-    breaker_reset_timeout_s: float = 30.0
+    breaker_reset_timeout_s: float = 1.0
+    breaker_max_open_s: float = 5.0
     file_path: str = "./traces"
     file_max_mb: float = 64.0
 

@@ -23,11 +23,17 @@ class Fault:
 
     ``status`` is the HTTP code (503, 429, 500, …); gRPC receivers map it to a gRPC
     status (503/429 → UNAVAILABLE/RESOURCE_EXHAUSTED) unless ``grpc_code`` names one.
+    ``retry_after`` is sent as ``Retry-After`` in whole seconds, or as an HTTP-date
+    that many seconds ahead with ``retry_after_form="date"`` (gRPC: RetryInfo).
+    ``hang_s`` > 0: accept the request and answer nothing for that long, then close
+    the connection (HTTP) / fail with ``status`` (gRPC) — the client times out first.
     """
 
     status: int = 503
     retry_after: float | None = None
     grpc_code: str | None = None
+    retry_after_form: str = "seconds"
+    hang_s: float = 0.0
 
 
 class ReceiverBase:
@@ -45,6 +51,8 @@ class ReceiverBase:
     ) -> None:
         self._cond = threading.Condition()
         self.spans: list[dict[str, Any]] = []
+        #: ``time.time()`` at which each entry of :attr:`spans` arrived.
+        self.arrivals: list[float] = []
         self.requests: list[dict[str, Any]] = []
         self.required_headers = {k.lower(): v for k, v in (required_headers or {}).items()}
         self.delay_s = delay_s
@@ -58,10 +66,15 @@ class ReceiverBase:
         status: int = 503,
         retry_after: float | None = None,
         grpc_code: str | None = None,
+        *,
+        retry_after_form: str = "seconds",
+        hang_s: float = 0.0,
     ) -> None:
-        """Reject the next ``n`` requests with ``status`` (and ``Retry-After``)."""
+        """Reject the next ``n`` requests with ``status`` (and ``Retry-After``), or
+        hang on them for ``hang_s`` (see :class:`Fault`)."""
+        fault = Fault(status, retry_after, grpc_code, retry_after_form, hang_s)
         with self._cond:
-            self._fail_next.extend(Fault(status, retry_after, grpc_code) for _ in range(n))
+            self._fail_next.extend(fault for _ in range(n))
 
     def set_failing(
         self,
@@ -69,10 +82,14 @@ class ReceiverBase:
         status: int = 503,
         retry_after: float | None = None,
         grpc_code: str | None = None,
+        *,
+        retry_after_form: str = "seconds",
+        hang_s: float = 0.0,
     ) -> None:
-        """Reject every request while ``failing`` is true."""
+        """Reject (or hang on) every request while ``failing`` is true."""
+        fault = Fault(status, retry_after, grpc_code, retry_after_form, hang_s)
         with self._cond:
-            self._fail_always = Fault(status, retry_after, grpc_code) if failing else None
+            self._fail_always = fault if failing else None
 
     def _take_fault(self) -> Fault | None:
         with self._cond:
@@ -88,11 +105,13 @@ class ReceiverBase:
         self, headers: dict[str, str], status: int, spans: Iterable[dict[str, Any]]
     ) -> None:
         batch = list(spans)
+        now = time.time()
         with self._cond:
             self.requests.append(
-                {"headers": headers, "status": status, "spans": len(batch), "time": time.time()}
+                {"headers": headers, "status": status, "spans": len(batch), "time": now}
             )
             self.spans.extend(batch)
+            self.arrivals.extend(now for _ in batch)
             self._cond.notify_all()
 
     def wait_for(self, count: int, timeout: float = 10.0) -> list[dict[str, Any]]:
@@ -132,6 +151,7 @@ class ReceiverBase:
         """Forget recorded spans and requests (faults stay)."""
         with self._cond:
             self.spans.clear()
+            self.arrivals.clear()
             self.requests.clear()
 
     # ------------------------------------------------------------ lifecycle

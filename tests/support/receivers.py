@@ -3,7 +3,8 @@
 Each receiver decodes what it gets into plain span dicts (see ``decode.py``), records
 every request with its headers, and can be stopped and restarted on the same port,
 slowed down (``delay_s``), made to fail (``fail_next`` / ``set_failing``: HTTP 503/429
-with ``Retry-After``, gRPC UNAVAILABLE with RetryInfo), made to require headers
+with or without ``Retry-After`` in seconds or HTTP-date form, gRPC UNAVAILABLE /
+RESOURCE_EXHAUSTED with RetryInfo, or hang without answering), made to require headers
 (HTTP 401 / gRPC UNAUTHENTICATED otherwise) and served over TLS or mTLS.
 
 Example::
@@ -18,11 +19,13 @@ from __future__ import annotations
 
 import gzip
 import json
+import math
 import ssl
 import threading
 import time
 import zlib
 from concurrent import futures
+from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -51,6 +54,14 @@ __all__ = [
 
 
 # ---------------------------------------------------------------------------- HTTP
+
+
+def retry_after_header(fault: Fault) -> str:
+    """``Retry-After`` value for ``fault``: whole seconds (at least 1) or an HTTP-date."""
+    seconds = max(1, math.ceil(fault.retry_after or 0))
+    if fault.retry_after_form == "date":
+        return formatdate(time.time() + seconds, usegmt=True)
+    return str(seconds)
 
 
 class _TLSThreadingHTTPServer(ThreadingHTTPServer):
@@ -183,10 +194,15 @@ class _HTTPReceiver(ReceiverBase):
             self._reply(h, 401, b"unauthorized: missing or wrong API key", {})
             return
         fault = self._take_fault()
+        if fault is not None and fault.hang_s > 0:
+            self._record(headers, 0, [])  # 0: no answer
+            time.sleep(fault.hang_s)
+            h.close_connection = True
+            return
         if fault is not None:
             extra = {}
             if fault.retry_after is not None:
-                extra["Retry-After"] = str(int(fault.retry_after) if fault.retry_after >= 1 else 1)
+                extra["Retry-After"] = retry_after_header(fault)
             self._record(headers, fault.status, [])
             self._reply(h, fault.status, b"injected failure", extra)
             return
@@ -317,6 +333,9 @@ class OTLPGrpcReceiver(ReceiverBase):
             self._record(headers, 401, [])
             context.abort(grpc.StatusCode.UNAUTHENTICATED, "missing or wrong API key")
         fault = self._take_fault()
+        if fault is not None and fault.hang_s > 0:
+            self._record(headers, 0, [])  # 0: no answer (the client's deadline passes)
+            time.sleep(fault.hang_s)
         if fault is not None:
             self._record(headers, fault.status, [])
             self._abort(context, fault)
@@ -339,3 +358,75 @@ class OTLPGrpcReceiver(ReceiverBase):
             )
             context.set_trailing_metadata((("google.rpc.retryinfo-bin", info.SerializeToString()),))
         context.abort(code, "injected failure")
+
+
+# ---------------------------------------------------------------------------- subprocess
+
+
+def serve_forever_from_stdin(receiver: ReceiverBase) -> None:
+    """Drive ``receiver`` from JSON commands on stdin, one per line (see :func:`main`)."""
+    import sys
+
+    receiver.start()
+    print(json.dumps({"port": getattr(receiver, "port", 0)}), flush=True)
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        cmd = json.loads(line)
+        op = cmd.pop("op")
+        if op == "fail":
+            receiver.set_failing(True, **cmd)
+        elif op == "fail_next":
+            receiver.fail_next(**cmd)
+        elif op == "ok":
+            receiver.set_failing(False)
+        elif op == "delay":
+            receiver.delay_s = float(cmd["s"])
+        elif op == "stop":
+            receiver.stop()
+        elif op == "start":
+            receiver.start()
+        elif op == "dump":
+            with receiver._cond:
+                seqs = [s["attributes"].get("seq") for s in receiver.spans]
+                out = {
+                    "seq": seqs,
+                    "arrivals": list(receiver.arrivals),
+                    "requests": [
+                        {"status": r["status"], "spans": r["spans"], "time": r["time"]}
+                        for r in receiver.requests
+                    ],
+                }
+            print(json.dumps(out), flush=True)
+        elif op == "quit":
+            break
+        print(json.dumps({"ack": op}), flush=True)
+    receiver.stop()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m tests.support.receivers {http|grpc}``: a receiver in its own process.
+
+    Prints ``{"port": N}``, then obeys JSON lines on stdin — ``{"op": "fail", "status":
+    503, "retry_after": 1, "retry_after_form": "date"}``, ``{"op": "fail", "hang_s": 30}``,
+    ``{"op": "fail_next", "n": 3, "hang_s": 2}``, ``{"op": "ok"}``, ``{"op": "stop"}``
+    (connections refused), ``{"op": "start"}``, ``{"op": "dump"}`` (prints the received
+    spans' ``seq`` attributes with arrival times) and ``{"op": "quit"}`` — acknowledging
+    each with ``{"ack": op}``.
+    """
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m tests.support.receivers")
+    parser.add_argument("protocol", choices=["http", "grpc"])
+    parser.add_argument("--port", type=int, default=0)
+    args = parser.parse_args(argv)
+    receiver: ReceiverBase = (
+        OTLPHTTPReceiver(port=args.port or None)
+        if args.protocol == "http"
+        else OTLPGrpcReceiver(port=args.port or None)
+    )
+    serve_forever_from_stdin(receiver)
+
+
+if __name__ == "__main__":
+    main()

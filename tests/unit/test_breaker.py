@@ -108,7 +108,7 @@ def test_jitter_spreads_reset_timeouts() -> None:
         b = CircuitBreaker("d", failure_threshold=1, reset_timeout_s=10.0, jitter=0.2, clock=clock)
         b.record_failure()
         wait = b.seconds_until_probe()
-        assert 8.0 <= wait <= 12.0
+        assert 8.0 <= wait <= 10.0  # jitter only shortens: never past the cap
         seen.add(round(wait, 6))
     assert len(seen) > 1
 
@@ -122,3 +122,28 @@ def test_bad_callback_does_not_break_the_breaker() -> None:
         b.record_failure()
     assert b.state is BreakerState.OPEN
     assert b.stats()["state"] == "open"
+
+
+def test_short_retry_after_is_the_next_probe_time_even_after_failed_probes() -> None:
+    # Issue 17: Retry-After: 1 used to give "OPEN for 26s", then 70s (reset 30 s, doubled).
+    clock = Clock()
+    b, _ = make(clock, failure_threshold=5, reset_timeout_s=30.0)
+    for _ in range(5):
+        b.record_failure(retry_after_s=1.0)
+        assert b.seconds_until_probe() == pytest.approx(1.0)
+        clock.now += 1.0
+        assert b.allow_request()
+    b.record_success()
+    assert b.state is BreakerState.CLOSED
+
+
+def test_default_cap_bounds_every_open_period_to_a_few_seconds() -> None:
+    clock = Clock()
+    b, _ = make(clock, failure_threshold=1)
+    b.record_failure()
+    for _ in range(20):
+        wait = b.seconds_until_probe()
+        assert 0.0 < wait <= 5.0
+        clock.now += wait
+        assert b.allow_request()
+        b.record_failure()

@@ -135,6 +135,7 @@ SAMPLES: dict[str, Sample] = {
     "export.spool_fsync": Sample("true", True, "perhaps"),
     "export.breaker_failure_threshold": Sample("3", 3, "0"),
     "export.breaker_reset_timeout_s": Sample("5s", 5.0, "x"),
+    "export.breaker_max_open_s": Sample("3s", 3.0, "x"),
     "export.file_path": Sample("/tmp/t", "/tmp/t", yaml_bad=[1]),
     "export.file_max_mb": Sample("1", 1.0, "0"),
     "phoenix.endpoint": Sample("http://p:6006", "http://p:6006", yaml_bad=[1]),

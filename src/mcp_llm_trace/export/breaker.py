@@ -4,10 +4,12 @@ States: ``closed`` (send) → ``open`` (don't send: batches go to the spool) aft
 ``failure_threshold`` consecutive failures, or when the failure rate over the last
 ``window`` calls reaches ``failure_rate`` (with at least ``min_calls`` calls), or at once
 when the server asked us to back off (HTTP ``Retry-After`` / gRPC RetryInfo).
-After the open period (``reset_timeout_s``, doubled after each failed probe up to
-``max_reset_timeout_s``, ±20 % jitter so a fleet does not probe in lock-step, never
-shorter than the server's ``Retry-After``) one probe is let through (``half_open``):
-success closes the breaker, failure re-opens it.
+After the open period one probe is let through (``half_open``): success closes the
+breaker, failure re-opens it. The open period is the server's ``Retry-After`` /
+RetryInfo when it sent one, else ``reset_timeout_s`` doubled per failed probe; either
+way never longer than ``max_reset_timeout_s`` (5 s by default), and the jitter (up to
+``jitter`` × the period, so a fleet does not probe in lock-step) only shortens it —
+so the breaker closes within a few seconds of the destination's recovery.
 
 Thread-safe. State changes are logged (WARNING on open, INFO on close) and passed to
 ``on_state_change(name, old, new)`` — the metrics module turns that into a gauge.
@@ -57,7 +59,7 @@ class CircuitBreaker:
         name: str,
         *,
         failure_threshold: int = 5,
-        reset_timeout_s: float = 30.0,
+        reset_timeout_s: float = 1.0,
         max_reset_timeout_s: float | None = None,
         failure_rate: float = 0.5,
         window: int = 20,
@@ -72,7 +74,7 @@ class CircuitBreaker:
         self.max_reset_timeout_s = (
             max(self.reset_timeout_s, float(max_reset_timeout_s))
             if max_reset_timeout_s is not None
-            else max(self.reset_timeout_s, min(10 * self.reset_timeout_s, 300.0))
+            else max(self.reset_timeout_s, 5.0)
         )
         self.failure_rate = failure_rate
         self.min_calls = max(1, min_calls)
@@ -181,13 +183,15 @@ class CircuitBreaker:
         return failures / calls >= self.failure_rate
 
     def _open(self, retry_after_s: float | None) -> tuple[BreakerState, BreakerState] | None:
-        backoff = min(
-            self.reset_timeout_s * (2 ** min(self._failed_probes, 16)), self.max_reset_timeout_s
-        )
-        backoff *= 1.0 + self.jitter * (2.0 * random.random() - 1.0)
-        if retry_after_s is not None and retry_after_s > 0:
-            # Honour the server's hint, but a hostile/huge value must not silence us forever.
-            backoff = max(backoff, min(retry_after_s, self.max_reset_timeout_s))
+        cap = self.max_reset_timeout_s
+        if retry_after_s is not None and retry_after_s >= 0:
+            # The server said when to come back: that is the next probe time (capped, so
+            # a hostile/huge value cannot silence us; a probe past the cap is one request).
+            backoff = min(retry_after_s, cap)
+        else:
+            base = min(self.reset_timeout_s * (2 ** min(self._failed_probes, 16)), cap)
+            # Jitter only shortens: the open period can never exceed the cap.
+            backoff = base * (1.0 - self.jitter * random.random())
         self._open_until = self._clock() + backoff
         self.opened_count += 1
         self._last_backoff = backoff

@@ -53,6 +53,8 @@ __all__ = ["ResilientExporter"]
 
 _SUCCESS = SpanExportResult.SUCCESS
 _FAILURE = SpanExportResult.FAILURE
+#: Longest time ``shutdown`` spends replaying the spool to a reachable destination.
+SHUTDOWN_DRAIN_S = 2.0
 _AUTH_STATUSES = {"401", "403", "UNAUTHENTICATED", "PERMISSION_DENIED"}
 
 
@@ -83,6 +85,7 @@ class ResilientExporter(SpanExporter):
             name,
             failure_threshold=ecfg.breaker_failure_threshold,
             reset_timeout_s=ecfg.breaker_reset_timeout_s,
+            max_reset_timeout_s=ecfg.breaker_max_open_s,
             on_state_change=on_state_change,
         )
         self.spool: DiskSpool | None = None
@@ -147,8 +150,24 @@ class ResilientExporter(SpanExporter):
             return False
 
     def shutdown(self) -> None:
-        """Stop replaying (spooled files stay on disk for the next run) and shut down."""
+        """Try to drain the spool (up to ``SHUTDOWN_DRAIN_S`` while the destination
+        accepts), stop replaying, shut down; log how many spans are left on disk."""
+        try:
+            self.replay_pending(SHUTDOWN_DRAIN_S)
+        except Exception as exc:
+            report_internal_error(f"export.resilience.{self.name}.drain", exc, reraise=False)
         self._closing.set()
+        if self.spool is not None:
+            left = self.spool.pending_spans()
+            if left:
+                STATS.add("spool_left_at_shutdown", left)
+                logger.warning(
+                    "export to %s: %d span(s) left in the spool %s at shutdown (destination "
+                    "unreachable); the next process using this spool dir sends them",
+                    self.name,
+                    left,
+                    self.spool.directory,
+                )
         replayer = self._replayer
         if replayer is not None and replayer is not threading.current_thread():
             replayer.join(timeout=5.0)
