@@ -202,8 +202,9 @@ _METRIC_EXPORTERS = ("auto", "otlp", "console", "memory", "prometheus", "none")
 
 
 def metric_exporters(value: Any) -> str:
-    """``metrics.exporter``: one name or a comma list of them (``otlp,prometheus``)."""
-    items = [t.strip().lower() for t in str(value).split(",") if t.strip()]
+    """``metrics.exporter``: one name, a comma list (``otlp,prometheus``) or a YAML list."""
+    parts = value if isinstance(value, (list, tuple)) else str(value).split(",")
+    items = [str(t).strip().lower() for t in parts if str(t).strip()]
     if not items:
         raise ValueError(f"expected one of {', '.join(_METRIC_EXPORTERS)}; got {value!r}")
     for item in items:

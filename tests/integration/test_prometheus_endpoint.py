@@ -61,3 +61,4 @@ def test_bad_metric_exporter_name_is_a_clear_error(bad: str) -> None:
 
 def test_metric_exporter_list_is_normalized() -> None:
     assert metric_exporters("OTLP, prometheus,otlp") == "otlp,prometheus"
+    assert metric_exporters(["otlp", "prometheus"]) == "otlp,prometheus"
