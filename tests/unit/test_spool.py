@@ -132,3 +132,16 @@ def test_decode_round_trip_is_lossless_for_exported_fields(tmp_path: Path) -> No
     assert child.resource.attributes["service.name"] == "spool-test"
     assert child.instrumentation_scope is not None
     assert child.instrumentation_scope.version == "1.2"
+
+
+def test_outage_failures_do_not_count_towards_giving_up(tmp_path: Path) -> None:
+    # Issue 17: with probes every second, a 30 s outage used to exhaust max_attempts.
+    before = dict(STATS.snapshot()["dropped"])
+    spool = DiskSpool(tmp_path, max_bytes=1 << 20, max_attempts=2)
+    spool.write(payload(3), 3)
+    for _ in range(5):
+        batch = spool.claim_oldest()
+        assert batch is not None
+        spool.nack(batch, count_attempt=False)
+    assert spool.pending_spans() == 3
+    assert STATS.snapshot()["dropped"] == before

@@ -55,6 +55,18 @@ _SUCCESS = SpanExportResult.SUCCESS
 _FAILURE = SpanExportResult.FAILURE
 #: Longest time ``shutdown`` spends replaying the spool to a reachable destination.
 SHUTDOWN_DRAIN_S = 2.0
+_TRANSIENT = {
+    "408",
+    "429",
+    "500",
+    "502",
+    "503",
+    "504",
+    "UNAVAILABLE",
+    "RESOURCE_EXHAUSTED",
+    "DEADLINE_EXCEEDED",
+    "ABORTED",
+}
 _AUTH_STATUSES = {"401", "403", "UNAUTHENTICATED", "PERMISSION_DENIED"}
 
 
@@ -289,7 +301,11 @@ class ResilientExporter(SpanExporter):
             STATS.add("replayed", batch.span_count)
             self.breaker.record_success()
             return batch.span_count
-        spool.nack(batch)
+        status, self._hint.last_status = self._hint.last_status, None
+        # An outage (refused, timeout, 429/5xx, UNAVAILABLE…) is not the batch's fault:
+        # only rejections of the batch itself count towards the poison-batch limit, so
+        # frequent probes during a long outage cannot make the spool give data up.
+        spool.nack(batch, count_attempt=status is not None and status not in _TRANSIENT)
         self.breaker.record_failure(self._hint.take())
         return -1
 

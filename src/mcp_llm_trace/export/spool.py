@@ -235,11 +235,12 @@ class DiskSpool:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(batch.path)
 
-    def nack(self, batch: ClaimedBatch) -> None:
+    def nack(self, batch: ClaimedBatch, *, count_attempt: bool = True) -> None:
         """Delivery failed: release the claim (attempts + 1), or give up after
         ``max_attempts`` (counted as ``export_failed``) so one poison batch cannot
-        block the spool forever."""
-        attempts = batch.attempts + 1
+        block the spool forever. ``count_attempt=False`` (the destination was down, the
+        batch is not to blame) releases the claim without counting an attempt."""
+        attempts = batch.attempts + (1 if count_attempt else 0)
         if attempts >= self.max_attempts:
             STATS.drop("export_failed", batch.span_count)
             warn_once_per_interval(
