@@ -65,7 +65,19 @@ def _demo(args: argparse.Namespace) -> int:
         quiet=args.quiet,
         federate=not args.no_federation,
         price_sync=not args.no_price_sync,
+        metrics_port=args.metrics_port,
+        serve_seconds=args.serve_seconds,
     )
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"port out of range 0-65535: {port}")
+    return port
 
 
 def _optional(register: Callable[[Any], None] | None, target: Any) -> None:
@@ -109,6 +121,21 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-price-sync",
         action="store_true",
         help="with --exporter phoenix: do not push our prices into Phoenix first",
+    )
+    demo.add_argument(
+        "--metrics-port",
+        type=_port,
+        default=None,
+        metavar="N",
+        help="also serve Prometheus metrics on port N (0 = any free port) and keep serving "
+        "after the workload (Ctrl-C to stop); see docs/backends/prometheus-grafana.md",
+    )
+    demo.add_argument(
+        "--serve-seconds",
+        type=float,
+        default=None,
+        metavar="S",
+        help="with --metrics-port: stop serving after S seconds instead of at Ctrl-C",
     )
     demo.set_defaults(func=_demo)
 

@@ -402,7 +402,8 @@ def record_cache(cache: str, *, hit: bool) -> None:
 def record_retry(
     attempt: int, *, backoff_ms: float | None = None, error: BaseException | str | None = None
 ) -> None:
-    """A retry of the current operation: event ``retry`` + ``retry.attempt`` attribute."""
+    """A retry of the current operation: event ``retry`` + ``retry.attempt`` attribute,
+    and +1 on the ``mcp_llm_trace.retries`` counter (by ``error.type`` and tool)."""
     attrs: dict[str, Any] = {sc.RETRY_ATTEMPT: attempt}
     if backoff_ms is not None:
         attrs[sc.RETRY_BACKOFF_MS] = float(backoff_ms)
@@ -412,6 +413,18 @@ def record_retry(
     if span.is_recording():
         span.set_attribute(sc.RETRY_ATTEMPT, attempt)
         span.add_event("retry", coerce(attrs))
+    mc = active().metrics
+    counter = mc.instrument("retries") if mc is not None else None
+    if counter is not None:
+        # Few values by construction: the error's type name and the tool (if any).
+        dims: dict[str, Any] = {}
+        if sc.ERROR_TYPE in attrs:
+            dims[sc.ERROR_TYPE] = attrs[sc.ERROR_TYPE]
+        span_attrs = getattr(span, "attributes", None) or {}
+        tool = span_attrs.get(sc.GEN_AI_TOOL_NAME) or span_attrs.get(sc.TOOL_NAME)
+        if tool is not None:
+            dims[sc.GEN_AI_TOOL_NAME] = tool
+        counter.add(1, dims)
 
 
 def record_breaker_state(name: str, state: str) -> None:

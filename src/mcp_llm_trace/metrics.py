@@ -10,9 +10,13 @@ Standard instruments (names from the OTel semconv packages):
 ``gen_ai.client.operation.time_to_first_chunk``, ``mcp.server.operation.duration``,
 ``mcp.client.operation.duration``; project ones: ``mcp_llm_trace.cost`` (USD),
 ``mcp_llm_trace.tool.invocations``, ``mcp_llm_trace.tool.errors``,
-``mcp_llm_trace.requests``, ``mcp_llm_trace.spans.dropped{reason}``,
-``mcp_llm_trace.spans.exported``, ``mcp_llm_trace.internal_errors``,
-``mcp_llm_trace.scrub.redactions``, ``mcp_llm_trace.export.queue_depth``.
+``mcp_llm_trace.requests``, ``mcp_llm_trace.cache.requests``, ``mcp_llm_trace.retries``,
+``mcp_llm_trace.spans.dropped{reason}``, ``mcp_llm_trace.spans.exported``,
+``mcp_llm_trace.spans.spooled``, ``mcp_llm_trace.spans.replayed``,
+``mcp_llm_trace.internal_errors``, ``mcp_llm_trace.scrub.redactions``,
+``mcp_llm_trace.export.queue_depth``; setup adds ``mcp_llm_trace.export.circuit_breaker.state``,
+``mcp_llm_trace.export.spool.{usage,limit,spans}`` and, with budgets,
+``mcp_llm_trace.quota.utilization``.
 
 Example::
 
@@ -39,7 +43,7 @@ from opentelemetry.metrics import (
 from opentelemetry.semconv._incubating.metrics import gen_ai_metrics, mcp_metrics
 from opentelemetry.util.types import AttributeValue
 
-from mcp_llm_trace._internal.stats import STATS
+from mcp_llm_trace._internal.stats import DROP_REASONS, STATS
 
 OTHER = "other"
 
@@ -127,6 +131,7 @@ _STANDARD: tuple[tuple[str, str, str, str, str], ...] = (
     ("tool_errors", "counter", "mcp_llm_trace.tool.errors", "{call}", "Failed tool invocations"),
     ("requests", "counter", "mcp_llm_trace.requests", "{request}", "Operations by user/tenant"),
     ("cache", "counter", "mcp_llm_trace.cache.requests", "{request}", "Cache lookups by hit/miss"),
+    ("retries", "counter", "mcp_llm_trace.retries", "{retry}", "Retries of an operation"),
 )
 
 
@@ -268,8 +273,12 @@ class MetricsCollector:
                 self._standard[key] = self.counter(name, unit=unit, description=description)
 
         def dropped() -> list[tuple[float, Mapping[str, AttributeValue]]]:
+            # Every reason, zeros included: a series that exists from the start lets
+            # ``increase()`` alerts fire on the first drop instead of the second.
             snap = STATS.snapshot()["dropped"]
-            return [(float(n), {"reason": r}) for r, n in snap.items()]
+            reasons = [r for r in DROP_REASONS if r != "attribute_limit"]
+            reasons += [r for r in snap if r not in reasons]
+            return [(float(snap.get(r, 0)), {"reason": r}) for r in reasons]
 
         def simple(name: str) -> Callable[[], list[tuple[float, Mapping[str, AttributeValue]]]]:
             return lambda: [(float(STATS.get(name)), {})]
@@ -301,6 +310,12 @@ class MetricsCollector:
             simple("spooled"),
             unit="{span}",
             description="Spans written to the disk spool",
+        )
+        raw.observable_counter(
+            "mcp_llm_trace.spans.replayed",
+            simple("replayed"),
+            unit="{span}",
+            description="Spooled spans delivered after the destination recovered",
         )
         raw.observable_counter(
             "mcp_llm_trace.internal_errors",

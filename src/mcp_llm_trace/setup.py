@@ -305,13 +305,25 @@ def _build(cfg: TelemetryConfig, extra_transforms: list[SpanTransform]) -> Telem
     )
     procs: list[BatchExportProcessor] = []
     metrics.install_standard(queue_depth=lambda: procs[0].queue_depth if procs else 0)
-    from mcp_llm_trace._internal.providers import breaker_observations
+    from mcp_llm_trace._internal.providers import breaker_observations, spool_observations
 
-    MetricsCollector(metrics.meter, dimensions=None).observable_gauge(
+    raw_metrics = MetricsCollector(metrics.meter, dimensions=None)
+    raw_metrics.observable_gauge(
         "mcp_llm_trace.export.circuit_breaker.state",
         breaker_observations,
         description="Circuit breaker per exporter: 0 closed, 1 half-open, 2 open",
     )
+    for what, unit, description in (
+        ("usage", "By", "Bytes in the disk spool, per exporter"),
+        ("limit", "By", "Size cap of the disk spool (export.spool_max_mb), per exporter"),
+        ("spans", "{span}", "Spans waiting in the disk spool, per exporter"),
+    ):
+        raw_metrics.observable_gauge(
+            f"mcp_llm_trace.export.spool.{what}",
+            spool_observations(what),
+            unit=unit,
+            description=description,
+        )
 
     processor: BatchExportProcessor | None = None
     batch = cfg.batch

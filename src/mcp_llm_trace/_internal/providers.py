@@ -66,7 +66,12 @@ def wrap_exporter(exporter: SpanExporter, cfg: TelemetryConfig, name: str) -> Sp
         BREAKER_STATES[dest] = str(getattr(new, "value", new))
 
     BREAKER_STATES[name] = "closed"
-    return ResilientExporter(exporter, cfg, name, on_state_change=on_state_change)
+    wrapped = ResilientExporter(exporter, cfg, name, on_state_change=on_state_change)
+    if wrapped.spool is not None:
+        SPOOLS[name] = wrapped.spool
+    else:
+        SPOOLS.pop(name, None)
+    return wrapped
 
 
 #: Current circuit-breaker state per destination (read by the state gauge).
@@ -77,6 +82,29 @@ _STATE_VALUE = {"closed": 0.0, "half_open": 1.0, "open": 2.0}
 def breaker_observations() -> list[tuple[float, Mapping[str, Any]]]:
     """``mcp_llm_trace.export.circuit_breaker.state``: 0 closed, 1 half-open, 2 open."""
     return [(_STATE_VALUE.get(s, 0.0), {"exporter": d}) for d, s in BREAKER_STATES.items()]
+
+
+#: The disk spool per destination (read by the spool gauges); absent without a spool.
+SPOOLS: dict[str, Any] = {}
+
+
+def spool_observations(what: str) -> Callable[[], list[tuple[float, Mapping[str, Any]]]]:
+    """Gauge callback for ``mcp_llm_trace.export.spool.{usage,limit,spans}``: bytes on
+    disk, the size cap in bytes, or spans waiting, per destination with a spool."""
+
+    def observe() -> list[tuple[float, Mapping[str, Any]]]:
+        out: list[tuple[float, Mapping[str, Any]]] = []
+        for dest, spool in list(SPOOLS.items()):
+            if what == "usage":
+                value = float(spool.size_bytes())
+            elif what == "limit":
+                value = float(spool.max_bytes)
+            else:
+                value = float(spool.pending_spans())
+            out.append((value, {"exporter": dest}))
+        return out
+
+    return observe
 
 
 def build_transforms(
@@ -98,7 +126,9 @@ def build_transforms(
 
         quota = QuotaTracker(cfg.pricing.budgets)
         if metrics is not None:
-            metrics.observable_gauge(
+            # Fixed, budget-defined label keys: past the dimension allow-list (which
+            # would strip them and merge every budget into one series).
+            MetricsCollector(metrics.meter, dimensions=None).observable_gauge(
                 "mcp_llm_trace.quota.utilization",
                 lambda: [(f, {"quota.scope": s, "quota.id": i}) for s, i, f in quota.utilization()],
                 description="Fraction of the tenant/user budget used in the current window",
@@ -213,17 +243,39 @@ def _prometheus_reader(cfg: TelemetryConfig) -> Any:
     """A pull reader plus its ``/metrics`` HTTP server; None (logged) when unavailable."""
     try:
         from opentelemetry.exporter.prometheus import PrometheusMetricReader
-        from prometheus_client import start_http_server
+        from prometheus_client import (
+            GC_COLLECTOR,
+            PLATFORM_COLLECTOR,
+            PROCESS_COLLECTOR,
+            CollectorRegistry,
+            start_http_server,
+        )
     except ImportError:
         logger.warning(
             "mcp-llm-trace: metrics exporter 'prometheus' needs the extra: "
             "pip install 'mcp-llm-trace[prometheus]'; Prometheus metrics are off"
         )
         return None
-    reader = PrometheusMetricReader()
+    # A registry per reader, not prometheus_client's global one: a second configure()
+    # (or a stopped provider) must not leave its series on the endpoint twice.
+    registry = CollectorRegistry()
+    for collector in (PROCESS_COLLECTOR, PLATFORM_COLLECTOR, GC_COLLECTOR):
+        registry.register(collector)
+
+    class LatestOnlyReader(PrometheusMetricReader):
+        """Keeps only the newest collection. Upstream queues every collection until the
+        next scrape, so a ``force_flush()`` between scrapes made each series appear twice
+        in one scrape (cumulative data: the newest one is all a scrape needs)."""
+
+        def _receive_metrics(self, metrics_data: Any, *args: Any, **kwargs: Any) -> None:
+            if metrics_data is not None:
+                self._collector._metrics_datas.clear()
+                self._collector.add_metrics_data(metrics_data)
+
+    reader = LatestOnlyReader(registry=registry)
     try:
         server, _thread = start_http_server(
-            cfg.metrics.prometheus_port, addr=cfg.metrics.prometheus_host
+            cfg.metrics.prometheus_port, addr=cfg.metrics.prometheus_host, registry=registry
         )
     except OSError as exc:
         logger.warning(

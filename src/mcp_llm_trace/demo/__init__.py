@@ -72,8 +72,17 @@ def run_demo(
     quiet: bool = False,
     federate: bool = True,
     price_sync: bool = True,
+    metrics_port: int | None = None,
+    serve_seconds: float | None = None,
 ) -> int:
-    """Run the workload; returns the process exit code."""
+    """Run the workload; returns the process exit code.
+
+    With ``metrics_port`` the metrics are also served at
+    ``http://$OTEL_EXPORTER_PROMETHEUS_HOST:PORT/metrics`` (default host 127.0.0.1) and
+    stay there after the workload — until Ctrl-C, or for ``serve_seconds`` — so
+    Prometheus/Grafana can be pointed at them (``dashboards/``). A disk spool under
+    ``OUT/.spool`` is configured then too, so the spool gauges have data.
+    """
     import mcp_llm_trace as mlt
     from mcp_llm_trace.demo.stub import TENANTS, StubLLM
     from mcp_llm_trace.demo.workload import run_request
@@ -92,8 +101,8 @@ def run_demo(
         capture_content=True,
         sanitize_pii=True,
         sampling_strategy="always_on",
-        metrics_exporter="memory",
         pricing_budgets=[{"scope": "tenant", "id": "acme", "period": "day", "usd": "0.50"}],
+        **_metrics_options(out_dir, metrics_port),
     )
     peer = None
     if federate:
@@ -128,11 +137,45 @@ def run_demo(
     assert tel.memory_exporter is not None
     finished = list(tel.memory_exporter.get_finished_spans())
     stats = tel.stats()
-    tel.shutdown()
     print_summary(
         finished, stats, peer.final if peer else None, elapsed, out_dir if "file" in names else None
     )
+    try:
+        if metrics_port is not None:
+            _serve_metrics(tel, serve_seconds)
+    finally:
+        tel.shutdown()
     return 0
+
+
+def _metrics_options(out_dir: Path, metrics_port: int | None) -> dict[str, Any]:
+    if metrics_port is None:
+        return {"metrics_exporter": "memory"}
+    return {
+        "metrics_exporter": "memory,prometheus",
+        "metrics_prometheus_port": metrics_port,
+        "export_spool_dir": str(out_dir / ".spool"),
+    }
+
+
+def _serve_metrics(tel: Any, serve_seconds: float | None) -> None:
+    """Keep the process (and its scrape endpoint) alive after the workload."""
+    from mcp_llm_trace._internal.providers import prometheus_port
+    from mcp_llm_trace.config import load_config
+
+    port = prometheus_port(tel.meter_provider)
+    if port is None:
+        print("error: the Prometheus endpoint did not start (see the warning above)")
+        return
+    host = load_config().metrics.prometheus_host
+    until = "Ctrl-C to stop" if serve_seconds is None else f"for {serve_seconds:g} s"
+    print(f"serving metrics at http://{host}:{port}/metrics ({until})", flush=True)
+    deadline = None if serve_seconds is None else time.monotonic() + serve_seconds
+    try:
+        while deadline is None or time.monotonic() < deadline:
+            time.sleep(0.2 if deadline is None else max(0.0, min(0.2, deadline - time.monotonic())))
+    except KeyboardInterrupt:
+        print("stopped serving metrics")
 
 
 def _sync_phoenix_prices(quiet: bool) -> None:
