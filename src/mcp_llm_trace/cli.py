@@ -67,6 +67,7 @@ def _demo(args: argparse.Namespace) -> int:
         price_sync=not args.no_price_sync,
         metrics_port=args.metrics_port,
         serve_seconds=args.serve_seconds,
+        rps=args.rps,
     )
 
 
@@ -78,6 +79,16 @@ def _port(text: str) -> int:
     if not 0 <= port <= 65535:
         raise argparse.ArgumentTypeError(f"port out of range 0-65535: {port}")
     return port
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be > 0: {text}")
+    return value
 
 
 def _optional(register: Callable[[Any], None] | None, target: Any) -> None:
@@ -136,6 +147,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         metavar="S",
         help="with --metrics-port: stop serving after S seconds instead of at Ctrl-C",
+    )
+    demo.add_argument(
+        "--rps",
+        type=_positive_float,
+        default=None,
+        metavar="N",
+        help="pace the workload to N gateway requests per second (default: no pacing)",
     )
     demo.set_defaults(func=_demo)
 

@@ -74,6 +74,7 @@ def run_demo(
     price_sync: bool = True,
     metrics_port: int | None = None,
     serve_seconds: float | None = None,
+    rps: float | None = None,
 ) -> int:
     """Run the workload; returns the process exit code.
 
@@ -81,8 +82,12 @@ def run_demo(
     ``http://$OTEL_EXPORTER_PROMETHEUS_HOST:PORT/metrics`` (default host 127.0.0.1) and
     stay there after the workload — until Ctrl-C, or for ``serve_seconds`` — so
     Prometheus/Grafana can be pointed at them (``dashboards/``). A disk spool under
-    ``OUT/.spool`` is configured then too, so the spool gauges have data.
+    ``OUT/.spool`` is configured then too, so the spool gauges have data. ``rps`` paces
+    the workload to that many gateway requests per second (default: as fast as possible),
+    so that rates and percentiles show on a dashboard while it runs.
     """
+    if rps is not None and rps <= 0:
+        raise ValueError(f"rps must be > 0, got {rps}")
     import mcp_llm_trace as mlt
     from mcp_llm_trace.demo.stub import TENANTS, StubLLM
     from mcp_llm_trace.demo.workload import run_request
@@ -126,6 +131,8 @@ def run_demo(
     progress = _progress(quiet, requests)
     try:
         for i in range(requests):
+            if rps is not None:
+                time.sleep(max(0.0, started + i / rps - time.perf_counter()))
             tenant, user = users[i % len(users)]
             run_request(rng, llm, tenant, user, i, peer.forward if peer else None)
             progress(i + 1)
