@@ -90,6 +90,35 @@ def test_mcp_server_duration_and_tool_counters(captured_spans: CapturedSpans) ->
     assert errors == {"github_search": 1, "calc": 1}
 
 
+def _tool_counts(cap: CapturedSpans, metric: str) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for a, dp in points(cap, metric):
+        out[a[sc.GEN_AI_TOOL_NAME]] = out.get(a[sc.GEN_AI_TOOL_NAME], 0) + dp.value
+    return out
+
+
+def test_tools_call_wrapping_execute_tool_counts_once(captured_spans: CapturedSpans) -> None:
+    """A gateway's ``tools/call`` span around ``execute_tool`` is one invocation."""
+    with mlt.mcp_tool_call("search"), mlt.tool_span("search"):
+        pass
+    with pytest.raises(ValueError), mlt.mcp_tool_call("search"), mlt.tool_span("search"):
+        raise ValueError("bad query")
+    # The tool returned, then the server failed to send its result: still one error.
+    with pytest.raises(OSError), mlt.mcp_tool_call("search"):
+        with mlt.tool_span("search"):
+            pass
+        raise OSError("pipe closed")
+    # A differently named tool inside is a second invocation of its own.
+    with mlt.mcp_tool_call("agent"), mlt.tool_span("calc"):
+        pass
+    assert _tool_counts(captured_spans, "mcp_llm_trace.tool.invocations") == {
+        "search": 3,
+        "agent": 1,
+        "calc": 1,
+    }
+    assert _tool_counts(captured_spans, "mcp_llm_trace.tool.errors") == {"search": 2}
+
+
 def test_cache_counter(captured_spans: CapturedSpans) -> None:
     with mlt.cache_span("c"):
         mlt.record_cache("c", hit=True)

@@ -23,6 +23,7 @@ from typing_extensions import Self
 
 from mcp_llm_trace import semconv as sc
 from mcp_llm_trace._internal import messages as msg
+from mcp_llm_trace._internal import tool_scope
 from mcp_llm_trace._internal.errors import report_internal_error
 from mcp_llm_trace._internal.fastattrs import write_attributes
 from mcp_llm_trace._internal.runtime import Runtime
@@ -80,6 +81,8 @@ class SpanHandle:
         "_rt",
         "_start_ns",
         "_token",
+        "_tool_scope",
+        "_tool_token",
         "_usage_set",
         "span",
     )
@@ -109,6 +112,8 @@ class SpanHandle:
         self._output_set = False
         self._usage_set = False
         self._decorator_args: tuple[Any, ...] | None = None
+        self._tool_scope: tool_scope.ToolScope | None = None
+        self._tool_token: Any = None
         self.span: trace.Span = trace.INVALID_SPAN
 
     # ------------------------------------------------------------------ lifecycle
@@ -122,6 +127,10 @@ class SpanHandle:
             self._start_ns = time.perf_counter_ns()
             self.span = span
             self._token = otel_context.attach(trace.set_span_in_context(span))
+            if self._metric == "mcp_server":
+                name = tool_scope.tool_name_of(self._attrs)
+                if name is not None:
+                    self._tool_scope, self._tool_token = tool_scope.enter(name)
         except Exception as exc:
             report_internal_error("span.start", exc)
         return self
@@ -149,6 +158,9 @@ class SpanHandle:
                 except Exception as err:
                     report_internal_error("span.detach", err)
                 self._token = None
+            if self._tool_token is not None:
+                tool_scope.leave(self._tool_token)
+                self._tool_token = None
             span.end()
         try:
             self._record_metrics(exc)

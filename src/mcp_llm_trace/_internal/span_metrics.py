@@ -9,6 +9,7 @@ from opentelemetry.metrics import NoOpMeter
 from opentelemetry.util.types import AttributeValue
 
 from mcp_llm_trace import semconv as sc
+from mcp_llm_trace._internal import tool_scope
 
 if TYPE_CHECKING:
     from mcp_llm_trace._internal.handle import SpanHandle
@@ -78,7 +79,11 @@ def record_span_metrics(handle: SpanHandle, exc: BaseException | None) -> None:
             c.name == "database" and c.enabled for c in cfg.metrics.collectors
         ):
             mc.record(mc.instrument("db_duration"), duration, attrs)
-    if kind == "tool" or (kind == "mcp_server" and sc.GEN_AI_TOOL_NAME in attrs):
+    if kind == "tool":
+        errored = sc.ERROR_TYPE in attrs
         mc.add(mc.instrument("tool_calls"), 1, attrs)
-        if sc.ERROR_TYPE in attrs:
+        if errored:
             mc.add(mc.instrument("tool_errors"), 1, attrs)
+        tool_scope.note_nested(attrs.get(sc.GEN_AI_TOOL_NAME), errored)
+    elif kind == "mcp_server" and sc.GEN_AI_TOOL_NAME in attrs:
+        tool_scope.count_server_tool(mc, attrs, handle._tool_scope)

@@ -27,10 +27,16 @@ def _work(ms: float) -> None:
     time.sleep(ms / 1000.0)
 
 
+#: Share of first github_search attempts that fail (the retry succeeds): one in three
+#: makes ~25 % of tool invocations errors, so the dashboard's tool panels and the
+#: ``McpLlmTraceToolErrorRateHigh`` rule (10 %) have something to show.
+FLAKY_FIRST_ATTEMPTS = 1 / 3
+
+
 def github_search(rng: random.Random, query: str, attempt: int) -> dict[str, Any]:
     """A tool that fails on its first attempt now and then."""
     _work(rng.uniform(0.5, 2))
-    if attempt == 1 and rng.random() < 0.25:
+    if attempt == 1 and rng.random() < FLAKY_FIRST_ATTEMPTS:
         raise UpstreamError("github API returned 502")
     return {"items": [{"repo": "acme/gateway", "path": "docs/federation.md"}], "query": query}
 

@@ -22,6 +22,7 @@ from typing import Any
 from opentelemetry import trace
 
 from mcp_llm_trace import semconv as sc
+from mcp_llm_trace._internal import tool_scope
 from mcp_llm_trace._internal.errors import report_internal_error
 from mcp_llm_trace._internal.runtime import Runtime, active
 from mcp_llm_trace.context import extract_context, use_context
@@ -108,6 +109,11 @@ async def _enrich(rt: Runtime, span: trace.Span, inner: CallNext, ctx: Any) -> A
         stamp_trace_id(span, None, False)
     except Exception as exc:
         report_internal_error("mcp.server.start", exc)
+    scope, token = (None, None)
+    if ctx.method == "tools/call":
+        name = tool_scope.tool_name_of(getattr(span, "attributes", None) or {})
+        if name is not None:
+            scope, token = tool_scope.enter(name)
     try:
         result = await inner(ctx)
     except BaseException as exc:
@@ -117,8 +123,11 @@ async def _enrich(rt: Runtime, span: trace.Span, inner: CallNext, ctx: Any) -> A
             if found[0] == 0:
                 end[sc.ERROR_TYPE] = type(exc).__qualname__
             span.set_attributes(end)
-        _record(rt, span, start, end)
+        _record(rt, span, start, end, scope)
         raise
+    finally:
+        if token is not None:
+            tool_scope.leave(token)
     try:
         if isinstance(result, Mapping):
             end = _attrs.result_attributes(rt, ctx.method, result)
@@ -126,13 +135,19 @@ async def _enrich(rt: Runtime, span: trace.Span, inner: CallNext, ctx: Any) -> A
                 end[sc.ERROR_TYPE] = sc.MCP_TOOL_ERROR
             span.set_attributes(end)
         result = stamp_trace_id(span, result, is_request)
-        _record(rt, span, start, end)
+        _record(rt, span, start, end, scope)
     except Exception as exc:
         report_internal_error("mcp.server.end", exc)
     return result
 
 
-def _record(rt: Runtime, span: trace.Span, start: int, end: Mapping[str, Any]) -> None:
+def _record(
+    rt: Runtime,
+    span: trace.Span,
+    start: int,
+    end: Mapping[str, Any],
+    scope: tool_scope.ToolScope | None,
+) -> None:
     mc = rt.metrics
     if mc is None:
         return
@@ -143,12 +158,7 @@ def _record(rt: Runtime, span: trace.Span, start: int, end: Mapping[str, Any]) -
     dims = _attrs.metric_attributes(merged)
     mc.record(hist, (time.perf_counter_ns() - start) / 1e9, dims)
     if sc.GEN_AI_TOOL_NAME in dims:
-        calls = mc.instrument("tool_calls")
-        if calls is not None:
-            mc.add(calls, 1, dims)
-        errors = mc.instrument("tool_errors")
-        if errors is not None and sc.ERROR_TYPE in dims:
-            mc.add(errors, 1, dims)
+        tool_scope.count_server_tool(mc, dims, scope)
 
 
 async def _own(rt: Runtime, inner: CallNext, ctx: Any) -> Any:
