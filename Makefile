@@ -6,7 +6,7 @@ PHOENIX_VENV ?= .venv-phoenix
 STAMP  := $(VENV)/.installed
 export PHOENIX_VENV
 
-.PHONY: demo test test-fast lint typecheck bench phoenix phoenix-venv notebooks clean install soak
+.PHONY: demo test test-fast lint typecheck bench phoenix phoenix-venv prometheus-server notebooks clean install soak
 
 $(STAMP): pyproject.toml requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -18,6 +18,10 @@ install: $(STAMP)
 
 phoenix-venv:
 	bash scripts/phoenix-venv.sh $(PHOENIX_VENV)
+
+## A real Prometheus server + promtool for the dashboard/alert tests (Debian package via apt).
+prometheus-server:
+	bash scripts/prometheus.sh >/dev/null
 
 ## The offline demo: writes OTLP/JSON lines under ./traces/ and prints a summary.
 demo: $(STAMP)
@@ -33,8 +37,8 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(PY) -m mypy
 
-## The whole suite: lint + types + unit + integration (real OTLP receivers, Phoenix, MCP) + notebooks.
-test: $(STAMP) phoenix-venv
+## The whole suite: lint + types + unit + integration (real OTLP receivers, Phoenix, Prometheus, MCP) + notebooks.
+test: $(STAMP) phoenix-venv prometheus-server
 	$(MAKE) --no-print-directory lint
 	bash scripts/run-tests.sh
 

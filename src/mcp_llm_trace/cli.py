@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -57,6 +58,9 @@ def _config_check(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     from mcp_llm_trace.demo import run_demo
 
+    if args.serve_seconds is not None and args.metrics_port is None:
+        print("mcp-llm-trace demo: --serve-seconds needs --metrics-port", file=sys.stderr)
+        return 2
     return run_demo(
         exporter=args.exporter,
         out=args.out,
@@ -86,8 +90,8 @@ def _positive_float(text: str) -> float:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be > 0: {text}")
+    if not (value > 0 and math.isfinite(value)):
+        raise argparse.ArgumentTypeError(f"must be a finite number > 0: {text}")
     return value
 
 
@@ -143,7 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument(
         "--serve-seconds",
-        type=float,
+        type=_positive_float,
         default=None,
         metavar="S",
         help="with --metrics-port: stop serving after S seconds instead of at Ctrl-C",

@@ -62,3 +62,33 @@ def test_bad_metric_exporter_name_is_a_clear_error(bad: str) -> None:
 def test_metric_exporter_list_is_normalized() -> None:
     assert metric_exporters("OTLP, prometheus,otlp") == "otlp,prometheus"
     assert metric_exporters(["otlp", "prometheus"]) == "otlp,prometheus"
+
+
+def test_force_flush_then_scrape_serves_each_series_once() -> None:
+    """The OTel reader used to keep a second copy of every series after force_flush."""
+    tel = mlt.configure(
+        service_name="prom-flush",
+        traces_exporter="memory",
+        metrics_exporter="prometheus",
+        metrics_prometheus_port=0,
+    )
+    try:
+        port = prometheus_port(tel.meter_provider)
+        assert port is not None
+        with mlt.using_attributes(tenant_id="acme"):
+            with mlt.llm_span("gpt-4o", provider="openai") as span:
+                span.set_usage(input_tokens=10, output_tokens=2)
+            mlt.record_retry(1, backoff_ms=20, error=TimeoutError("slow"))
+        tel.force_flush()
+        tel.meter_provider.force_flush()
+        samples = [
+            line.rsplit(" ", 1)[0]
+            for line in _scrape(port).splitlines()
+            if line and not line.startswith("#")
+        ]
+        dupes = {s for s in samples if samples.count(s) > 1}
+        assert not dupes, sorted(dupes)[:5]
+        retries = [s for s in samples if s.startswith("mcp_llm_trace_retries_total{")]
+        assert len(retries) == 1 and 'error_type="TimeoutError"' in retries[0]
+    finally:
+        tel.shutdown()

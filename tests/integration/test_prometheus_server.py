@@ -26,13 +26,14 @@ from typing import Any
 
 import pytest
 import yaml
-
 from tests.support._base import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 DASHBOARD = ROOT / "dashboards" / "grafana" / "mcp-llm-trace.json"
 ALERTS = ROOT / "dashboards" / "prometheus" / "alerts.yml"
 JOB = "mcp-gateway-1"
+#: tests/support/sick_app.py: OTLP to a dead port, no spool, one contained internal error.
+SICK_JOB = "sick-app"
 
 #: Grafana's built-in variables, as Grafana would expand them for a short time range.
 GRAFANA_VARS = {"$__rate_interval": "1m", "$__interval": "15s", "$__range": "5m"}
@@ -56,6 +57,7 @@ class LivePrometheus:
 
     url: str
     demo_port: int
+    workdir: Path
 
     def api(self, path: str, **params: str) -> Any:
         query = urllib.parse.urlencode(params)
@@ -93,12 +95,13 @@ def _ready(url: str) -> bool:
 def prom(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LivePrometheus]:
     binary = _binary("prometheus")
     work = tmp_path_factory.mktemp("prometheus")
-    prom_port, demo_port = free_port(), free_port()
+    prom_port, demo_port, sick_port, dead_port = free_port(), free_port(), free_port(), free_port()
     config = {
         "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
         "rule_files": [str(ALERTS)],
         "scrape_configs": [
-            {"job_name": JOB, "static_configs": [{"targets": [f"127.0.0.1:{demo_port}"]}]}
+            {"job_name": JOB, "static_configs": [{"targets": [f"127.0.0.1:{demo_port}"]}]},
+            {"job_name": SICK_JOB, "static_configs": [{"targets": [f"127.0.0.1:{sick_port}"]}]},
         ],
     }
     (work / "prometheus.yml").write_text(yaml.safe_dump(config))
@@ -114,9 +117,17 @@ def prom(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LivePrometheus]:
         stderr=(work / "prometheus.log").open("w"),
     )
     demo: subprocess.Popen[str] | None = None
+    sick: subprocess.Popen[bytes] | None = None
     try:
         url = f"http://127.0.0.1:{prom_port}"
         _wait("Prometheus ready", lambda: _ready(url), 60)
+        sick = subprocess.Popen(
+            [sys.executable, "-m", "tests.support.sick_app", str(sick_port), str(dead_port)],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=(work / "sick-app.log").open("w"),
+            env={**os.environ, "OTEL_SERVICE_NAME": SICK_JOB},
+        )
         demo = subprocess.Popen(
             [
                 sys.executable,
@@ -154,7 +165,7 @@ def prom(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LivePrometheus]:
         threading.Thread(target=pump, daemon=True).start()
         if not serving.wait(180):
             raise AssertionError("demo never started serving metrics:\n" + "".join(output))
-        live = LivePrometheus(url, demo_port)
+        live = LivePrometheus(url, demo_port, work)
         # Scraped after the workload: every counter has its final value in the TSDB.
         _wait(
             "Prometheus scraped the finished workload",
@@ -163,7 +174,7 @@ def prom(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LivePrometheus]:
         )
         yield live
     finally:
-        for proc in (demo, server):
+        for proc in (demo, sick, server):
             if proc is not None and proc.poll() is None:
                 proc.terminate()
                 try:
@@ -223,6 +234,7 @@ METRIC_RE = re.compile(r"\b((?:mcp_llm_trace|gen_ai_client|mcp_server|mcp_client
 def test_dashboard_file_is_generated_and_well_formed() -> None:
     gen = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "gen_dashboard.py"), "--check"],
+        check=False,
         capture_output=True,
         text=True,
     )
@@ -240,7 +252,7 @@ def test_dashboard_file_is_generated_and_well_formed() -> None:
     titles = set()
     for panel in dash["panels"]:
         grid = panel["gridPos"]
-        assert 0 <= grid["x"] and grid["x"] + grid["w"] <= 24
+        assert grid["x"] >= 0 and grid["x"] + grid["w"] <= 24
         for x in range(grid["x"], grid["x"] + grid["w"]):
             for y in range(grid["y"], grid["y"] + grid["h"]):
                 assert (x, y) not in cells, f"panel {panel['title']!r} overlaps another"
@@ -280,7 +292,9 @@ def test_dashboard_file_is_generated_and_well_formed() -> None:
 
 def test_alert_rules_pass_promtool() -> None:
     promtool = _binary("promtool")
-    out = subprocess.run([promtool, "check", "rules", str(ALERTS)], capture_output=True, text=True)
+    out = subprocess.run(
+        [promtool, "check", "rules", str(ALERTS)], capture_output=True, text=True, check=False
+    )
     assert out.returncode == 0, out.stdout + out.stderr
     rules = _rules()
     assert f"SUCCESS: {len(rules)} rules found" in out.stdout + out.stderr
@@ -395,9 +409,47 @@ def test_tool_error_alert_goes_pending_on_the_demos_failing_tool(prom: LiveProme
     others = {
         a["labels"]["alertname"]
         for a in prom.api("/api/v1/alerts")["alerts"]
-        if a["labels"]["alertname"] != "McpLlmTraceToolErrorRateHigh"
+        if a["labels"]["alertname"] != "McpLlmTraceToolErrorRateHigh" and a["labels"]["job"] == JOB
     }
     assert not others, others
+
+
+def test_pipeline_alerts_fire_for_an_app_whose_backend_is_down(prom: LivePrometheus) -> None:
+    """The sick app: dead OTLP endpoint, no spool, one contained internal error."""
+
+    def alerts() -> dict[str, dict[str, Any]]:
+        found = prom.api("/api/v1/alerts")["alerts"]
+        return {a["labels"]["alertname"]: a for a in found if a["labels"]["job"] == SICK_JOB}
+
+    wanted = {
+        "McpLlmTraceSpansDropped": "firing",  # no `for`: fires at once
+        "McpLlmTraceInternalErrors": "firing",
+        "McpLlmTraceExporterBreakerOpen": "pending",  # for: 5m
+    }
+
+    def all_there() -> bool:
+        now = alerts()
+        return all(
+            name in now and now[name]["state"] in (st, "firing") for name, st in wanted.items()
+        )
+
+    try:
+        _wait("the sick app's pipeline alerts", all_there, 45)
+    except AssertionError as exc:
+        log = (prom.workdir / "sick-app.log").read_text(errors="replace")[-2000:]
+        states = {k: a["state"] for k, a in alerts().items()}
+        raise AssertionError(f"{exc}; alerts now {states}; sick-app log tail:\n{log}") from None
+    now = alerts()
+    assert now["McpLlmTraceSpansDropped"]["labels"]["reason"] in ("spool_disabled", "export_failed")
+    assert now["McpLlmTraceInternalErrors"]["labels"]["kind"] == "span.set_usage"
+    assert now["McpLlmTraceExporterBreakerOpen"]["labels"]["exporter"] == "otlp"
+    assert "runbook_url" in now["McpLlmTraceSpansDropped"]["annotations"]
+    # The same numbers on the dashboard's pipeline panels.
+    sel = f'job="{SICK_JOB}"'
+    state = prom.query(f"mcp_llm_trace_export_circuit_breaker_state{{{sel}}}")
+    assert float(state[0]["value"][1]) == 2.0
+    exported = prom.query(f"mcp_llm_trace_spans_exported_total{{{sel}}}")
+    assert float(exported[0]["value"][1]) == 0.0
 
 
 def test_pipeline_self_metrics_are_scraped(prom: LivePrometheus) -> None:

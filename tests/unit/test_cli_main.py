@@ -84,3 +84,20 @@ def test_scrub_through_the_main_command() -> None:
     assert out.returncode == 0, out.stderr
     assert "jane.doe@example.com" not in out.stdout
     assert "[EMAIL" in out.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--metrics-port", "70000"], "port out of range"),
+        (["--metrics-port", "http"], "not a port number"),
+        (["--rps", "0"], "must be a finite number > 0"),
+        (["--rps", "inf"], "must be a finite number > 0"),
+        (["--serve-seconds", "-1", "--metrics-port", "0"], "must be a finite number > 0"),
+        (["--serve-seconds", "5"], "--serve-seconds needs --metrics-port"),
+    ],
+)
+def test_demo_rejects_bad_metrics_options_with_a_clear_error(args: list[str], message: str) -> None:
+    proc = _run("demo", *args)
+    assert proc.returncode == 2
+    assert message in proc.stderr

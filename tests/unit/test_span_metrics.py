@@ -103,11 +103,16 @@ def test_tools_call_wrapping_execute_tool_counts_once(captured_spans: CapturedSp
         pass
     with pytest.raises(ValueError), mlt.mcp_tool_call("search"), mlt.tool_span("search"):
         raise ValueError("bad query")
+
     # The tool returned, then the server failed to send its result: still one error.
-    with pytest.raises(OSError), mlt.mcp_tool_call("search"):
-        with mlt.tool_span("search"):
-            pass
-        raise OSError("pipe closed")
+    def send_after_tool() -> None:
+        with mlt.mcp_tool_call("search"):
+            with mlt.tool_span("search"):
+                pass
+            raise OSError("pipe closed")
+
+    with pytest.raises(OSError):
+        send_after_tool()
     # A differently named tool inside is a second invocation of its own.
     with mlt.mcp_tool_call("agent"), mlt.tool_span("calc"):
         pass
