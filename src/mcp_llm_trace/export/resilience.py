@@ -137,13 +137,14 @@ class ResilientExporter(SpanExporter):
         try:
             if self._closing.is_set() or not self.breaker.allow_request():
                 return self._divert(spans, failed=False)
+            t0 = time.monotonic()
             if self._send_spans(spans):
                 self.breaker.record_success()
                 if self.spool is not None and self._has_pending():
                     self._ensure_replayer()
                 return _SUCCESS
             self._report_auth_failure()
-            self.breaker.record_failure(self._hint.take())
+            self.breaker.record_failure(self._hint.take(), time.monotonic() - t0)
             return self._divert(spans, failed=True)
         except Exception as exc:
             report_internal_error(f"export.resilience.{self.name}", exc)
@@ -165,7 +166,7 @@ class ResilientExporter(SpanExporter):
         """Try to drain the spool (up to ``SHUTDOWN_DRAIN_S`` while the destination
         accepts), stop replaying, shut down; log how many spans are left on disk."""
         try:
-            self.replay_pending(SHUTDOWN_DRAIN_S)
+            self.replay_pending(SHUTDOWN_DRAIN_S, wait_for_probe=True)
         except Exception as exc:
             report_internal_error(f"export.resilience.{self.name}.drain", exc, reraise=False)
         self._closing.set()
@@ -197,17 +198,25 @@ class ResilientExporter(SpanExporter):
             out["spool_bytes"] = self.spool.size_bytes()
         return out
 
-    def replay_pending(self, timeout_s: float) -> int:
+    def replay_pending(self, timeout_s: float, *, wait_for_probe: bool = False) -> int:
         """Replay spooled batches now (this thread) until empty, the breaker refuses,
-        or ``timeout_s`` passes. Returns the number of spans replayed."""
+        or ``timeout_s`` passes. Returns the number of spans replayed.
+
+        With ``wait_for_probe`` (flush, shutdown), an open breaker whose next probe is
+        due before the deadline is waited for instead of giving up at once."""
         if self.spool is None:
             return 0
         deadline = time.monotonic() + timeout_s
         replayed = 0
         while time.monotonic() < deadline and not self._closing.is_set():
             n = self._replay_one()
-            if n <= 0:
+            if n == 0:
                 break
+            if n < 0:
+                left = deadline - time.monotonic()
+                if not wait_for_probe or not self.breaker.wait_for_probe(left):
+                    break
+                continue
             replayed += n
         return replayed
 
@@ -291,6 +300,7 @@ class ResilientExporter(SpanExporter):
             return self._replay_batch(spool, batch)
 
     def _replay_batch(self, spool: DiskSpool, batch: ClaimedBatch) -> int:
+        t0 = time.monotonic()
         try:
             ok = self._send_payload(batch.payload)
         except DecodeError as exc:
@@ -306,7 +316,7 @@ class ResilientExporter(SpanExporter):
         # only rejections of the batch itself count towards the poison-batch limit, so
         # frequent probes during a long outage cannot make the spool give data up.
         spool.nack(batch, count_attempt=status is not None and status not in _TRANSIENT)
-        self.breaker.record_failure(self._hint.take())
+        self.breaker.record_failure(self._hint.take(), time.monotonic() - t0)
         return -1
 
     def _ensure_replayer(self) -> None:
