@@ -148,12 +148,14 @@ def test_import_litellm_file(tmp_path: Path, capsys: pytest.CaptureFixture[str])
                 "sample_spec": {},
                 "gpt-4o": {
                     "litellm_provider": "openai",
+                    "mode": "chat",
                     "input_cost_per_token": 2.5e-06,
                     "output_cost_per_token": 1e-05,
                     "cache_read_input_token_cost": 1.25e-06,
                 },
                 "groq/brand-new-model": {
                     "litellm_provider": "groq",
+                    "mode": "chat",
                     "input_cost_per_token": 1e-07,
                     "output_cost_per_token": 2e-07,
                 },
