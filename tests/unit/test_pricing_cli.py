@@ -128,7 +128,10 @@ def test_diff_and_import_append_history(tmp_path: Path, capsys: pytest.CaptureFi
     assert run(["pricing", "diff", str(shipped), str(work)]) == EXIT_PROBLEMS
     assert "gpt-4o-mini input: 0.15 -> 0.10 (-33.3%)" in capsys.readouterr().out
     assert (
-        run(["pricing", "import", "--from", "genai-prices", "--dir", str(work), "--write"])
+        run(
+            ["pricing", "import", "--from", "genai-prices", "--dir", str(work), "--in-place"]
+            + ["--plain"]
+        )
         == EXIT_OK
     )
     out = capsys.readouterr().out
@@ -178,15 +181,16 @@ def test_import_litellm_file(tmp_path: Path, capsys: pytest.CaptureFixture[str])
                 str(src),
                 "--dir",
                 str(work),
+                "--dry-run",
                 "--json",
             ]
         )
         == EXIT_OK
     )
-    changes = json.loads(capsys.readouterr().out)
-    added = [c for c in changes if c["kind"] == "added"]
-    assert {"provider": "groq", "model": "brand-new-model"}.items() <= added[0].items()
-    assert not [c for c in changes if c["kind"] == "changed" and c["model"] == "gpt-4o"]
+    report = json.loads(capsys.readouterr().out)
+    assert {"provider": "groq", "model": "brand-new-model"}.items() <= report["added"][0].items()
+    assert not [c for c in report["changes"] if c["model"] == "gpt-4o"]
+    assert report["written"] == []
 
 
 @pytest.mark.slow

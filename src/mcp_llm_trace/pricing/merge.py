@@ -86,16 +86,17 @@ class Change:
 
 
 def load_docs(path: str | Path) -> dict[str, dict[str, Any]]:
-    """Provider documents from a directory of ``*.yml`` (or one file), keyed by provider."""
-    from mcp_llm_trace.pricing.table import load_yaml
+    """Provider documents from a directory of ``*.yml`` (or one file, e.g. an overlay),
+    keyed by provider."""
+    from mcp_llm_trace.pricing.table import load_yaml_documents
 
     p = Path(path)
     files = sorted(p.glob("*.yml")) if p.is_dir() else [p]
     docs: dict[str, dict[str, Any]] = {}
     for f in files:
-        data = load_yaml(f)
-        if isinstance(data, dict) and "provider" in data:
-            docs[str(data["provider"])] = data
+        for data in load_yaml_documents(f):  # an overlay file holds one per provider
+            if isinstance(data, dict) and "provider" in data:
+                docs[str(data["provider"])] = data
     return docs
 
 
@@ -275,10 +276,19 @@ def _is_zero(value: Any) -> bool:
     return not isinstance(value, Mapping) and _norm(value) == Decimal(0)
 
 
+def _same_threshold(a: int, b: int) -> bool:
+    """``199999`` and ``200000`` are one threshold written two ways (≥ vs > 200k)."""
+    return abs(a - b) <= max(1, min(a, b) // 200)
+
+
 def _union_tiers(ours: Mapping[str, Any], theirs: Mapping[str, Any]) -> dict[str, Any]:
-    """Tiers of both (the source's price wins at the same threshold): none is dropped."""
+    """Tiers of both, none dropped: at the same threshold (:func:`_same_threshold`) our
+    threshold is kept with the source's price; the source's other tiers are added."""
     tiers = {int(t["above"]): t["price"] for t in ours.get("tiers") or ()}
-    tiers.update({int(t["above"]): t["price"] for t in theirs.get("tiers") or ()})
+    for t in theirs.get("tiers") or ():
+        above = int(t["above"])
+        mine = next((a for a in tiers if _same_threshold(a, above)), above)
+        tiers[mine] = t["price"]
     return {
         "base": theirs["base"],
         "tiers": [{"above": a, "price": tiers[a]} for a in sorted(tiers)],
@@ -294,10 +304,10 @@ def _key_update(
     """``(new value, None)`` to apply, ``(None, reason)`` to hold, ``(None, None)``: same."""
     s, o = theirs[key], ours.get(key)
     if o is None:
-        if variants:
-            return None, "the model has time windows; add this price to each by hand"
         if _is_zero(s):
             return None, None  # a 0 for a price we do not list is "not applicable"
+        if variants:
+            return None, "the model has time windows; add this price to each by hand"
         return s, None
     if same_price(o, s) or any(same_price(v.get(key), s) for v in variants):
         return None, None  # a source without windows quotes one of our windows' prices
