@@ -129,8 +129,10 @@ def test_diff_and_import_append_history(tmp_path: Path, capsys: pytest.CaptureFi
     assert "gpt-4o-mini input: 0.15 -> 0.10 (-33.3%)" in capsys.readouterr().out
     assert (
         run(
-            ["pricing", "import", "--from", "genai-prices", "--dir", str(work), "--in-place"]
-            + ["--plain"]
+            [
+                *("pricing", "import", "--from", "genai-prices"),
+                *("--dir", str(work), "--in-place", "--plain"),
+            ]
         )
         == EXIT_OK
     )
