@@ -83,7 +83,7 @@ def _tokens_count(args: argparse.Namespace) -> int:
 
 
 def add_pricing_commands(subparsers: Any) -> Any:
-    """Register ``pricing show|cost|validate|import|diff`` on the top-level sub-parsers;
+    """Register ``pricing show|cost|validate|import|lint|diff|check`` on the top-level sub-parsers;
     returns the ``pricing`` sub-parsers (``sync-phoenix`` is added there)."""
     pricing = subparsers.add_parser("pricing", help="price table tools")
     sub = pricing.add_subparsers(dest="pricing_command", required=True)
@@ -133,6 +133,14 @@ def add_pricing_commands(subparsers: Any) -> Any:
     imp.add_argument("--plain", action="store_true", help="plain text even if rich is installed")
     imp.add_argument("--json", action="store_true")
     imp.set_defaults(func=_import)
+
+    lint = sub.add_parser("lint", help="floating aliases (-latest) priced like their targets")
+    lint.add_argument("--dir", help="directory of *.yml (default: the shipped data)")
+    lint.add_argument("--aliases", help="alias targets file (default: DIR/aliases.yaml)")
+    lint.add_argument("--at", help="compare prices in force on this date (default now)")
+    lint.add_argument("--strict", action="store_true", help="warnings fail too")
+    lint.add_argument("--json", action="store_true")
+    lint.set_defaults(func=_lint)
 
     diff = sub.add_parser("diff", help="compare two price directories/files")
     diff.add_argument("old")
@@ -287,9 +295,16 @@ def _import(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"error: cannot read the source: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    from mcp_llm_trace.pricing.aliases import load_aliases
+
     directory = _data_dir(args.dir) or Path("pricing")
     existing = load_docs(directory) if directory.is_dir() else {}
     table = table_from_dir(directory) if directory.is_dir() else None
+    try:
+        aliases = load_aliases(directory / "aliases.yaml")
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     plan = plan_update(
         existing,
         source.docs,
@@ -297,6 +312,7 @@ def _import(args: argparse.Namespace) -> int:
         effective_from=eff,
         skipped=source.skipped,
         source_name=name,
+        aliases=aliases,
     )
     try:
         if args.dry_run:
@@ -347,6 +363,36 @@ def _import(args: argparse.Namespace) -> int:
         elif not args.dry_run:
             print("nothing to write", file=sys.stderr)
     return EXIT_OK if result.ok else EXIT_PROBLEMS
+
+
+def _lint(args: argparse.Namespace) -> int:
+    from mcp_llm_trace.pricing.aliases import lint_aliases, load_aliases
+    from mcp_llm_trace.pricing.update import table_from_dir
+
+    directory = _data_dir(args.dir)
+    if directory is None or not directory.is_dir():
+        print(f"error: no price directory {directory}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        aliases = load_aliases(args.aliases or directory / "aliases.yaml")
+        at = _parse_at(args.at)
+    except (ValueError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    findings = lint_aliases(table_from_dir(directory), aliases, at=at)
+    errors = [f for f in findings if f.level == "error"]
+    warnings = [f for f in findings if f.level == "warning"]
+    if args.json:
+        _print_json([f.__dict__ for f in findings])
+    else:
+        for f in findings:
+            print(f)
+        print(
+            f"{len(errors)} error(s), {len(warnings)} warning(s); "
+            f"{len(aliases)} documented alias(es)",
+            file=sys.stderr,
+        )
+    return EXIT_PROBLEMS if errors or (args.strict and warnings) else EXIT_OK
 
 
 def _diff(args: argparse.Namespace) -> int:

@@ -23,13 +23,14 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from mcp_llm_trace.pricing.aliases import FLOATING, AliasTarget
 from mcp_llm_trace.pricing.merge import (
     HEADER,
     Held,
@@ -183,13 +184,16 @@ def plan_update(
     effective_from: date | None = None,
     skipped: Mapping[str, list[str]] | None = None,
     source_name: str = "",
+    aliases: Iterable[AliasTarget] = (),
 ) -> UpdatePlan:
     """Plan the import of ``imported`` (provider documents of a source) into ``existing``.
 
     ``table`` must be the table of ``existing`` (built from it when omitted); its
     lookup decides which existing entry a source name belongs to. ``day`` is the import
     date; ``effective_from`` the date of the new entries (default: the source's own
-    newer date, else ``day``).
+    newer date, else ``day``). A floating source name (``mistral-large-latest``) updates
+    the target ``aliases`` documents for it (``pricing/aliases.yaml``), never the entry
+    the name is currently an alias of; undocumented, it is held.
     """
     day = day or datetime.now(timezone.utc).date()
     table = table or _table_from_docs(existing)
@@ -200,6 +204,7 @@ def plan_update(
         source_name=source_name,
         skipped={k: list(v) for k, v in (skipped or {}).items()},
     )
+    targets = {(a.provider, a.alias): a.target for a in aliases}
     groups: dict[tuple[str, str], list[tuple[str, Mapping[str, Any], bool]]] = {}
     new: dict[str, list[Mapping[str, Any]]] = {}
     for pid, doc in sorted(imported.items()):
@@ -207,6 +212,20 @@ def plan_update(
             ref = str(item["id"])
             plan.source_refs.append((pid, ref))
             entry = table.find(ref, pid)
+            own = (pid, ref.lower()) in targets and targets[(pid, ref.lower())] is None
+            if FLOATING.search(ref.lower()) and not own and entry and entry.provider == pid:
+                target = targets.get((pid, ref.lower()))
+                found = table.find(target, pid) if target else None
+                if found is not None:  # documented: update the model it points to
+                    groups.setdefault((pid, found.id), []).append((ref, item, False))
+                    continue
+                if entry.id.lower() != ref.lower():
+                    why = (
+                        f"floating name, an alias of {entry.id} here: not applied to it "
+                        "(document its target in aliases.yaml)"
+                    )
+                    plan.held.append(Held(pid, ref, "*", why))
+                    continue
             if entry is not None and entry.provider != pid:
                 if _agrees(plan.existing, entry.provider, entry.id, item, day, effective_from):
                     plan.skipped.setdefault(f"priced via {entry.provider}", []).append(ref)
