@@ -23,6 +23,7 @@ import os
 import re
 import shutil
 import tempfile
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -56,7 +57,7 @@ __all__ = [
 
 # Spelling variants of one new model: a Bedrock geo prefix, a date or version suffix.
 _GEO = re.compile(r"^(?:us-gov|us|eu|apac|au|jp|ca|in|global)\.")
-_VERSION_TAIL = re.compile(r"(?:[-@](?:20\d{6}|20\d{2}-\d{2}-\d{2})|-v\d+(?::\d+)?|:\d+)+$")
+_VERSION_TAIL = re.compile(r"(?:[-@](?:20\d{6}|20\d{2}-\d{2}-\d{2}|\d{4})|-v\d+(?::\d+)?|:\d+)+$")
 
 
 @dataclass(frozen=True)
@@ -306,6 +307,10 @@ def _apply_group(
     plan.touched.setdefault(pid, []).append(str(mine["id"]))
 
 
+def _aliases(model: Mapping[str, Any]) -> list[str]:
+    return [str(a) for a in (model.get("match") or {}).get("aliases") or ()]
+
+
 def _stem(ref: str) -> str:
     return _VERSION_TAIL.sub("", _GEO.sub("", ref.lower()))
 
@@ -328,15 +333,21 @@ def _add_new(
         plan.merged[pid] = {k: copy.deepcopy(v) for k, v in source_doc.items() if k != "models"}
         plan.merged[pid]["models"] = []
     target = plan.merged[pid]["models"]
-    taken = {str(m["id"]).lower() for m in target}
+    taken = {n.lower() for m in target for n in (str(m["id"]), *_aliases(m))}
+    listed = Counter(
+        str(m["id"]).lower() for g in grouped.values() for m in {id(x): x for x in g}.values()
+    )
+    clashing = {n for n, k in listed.items() if k > 1} | (set(listed) & taken)
+    for name in sorted(clashing):
+        why = "the source lists this name twice with different prices; not added"
+        plan.held.append(Held(pid, name, "*", why))
     for _, group in sorted(grouped.items()):
+        group = [m for m in group if str(m["id"]).lower() not in clashing]
+        if not group:
+            continue
         group.sort(key=lambda m: (bool(_GEO.match(str(m["id"]))), len(str(m["id"])), m["id"]))
         first = group[0]
         mid = str(first["id"])
-        if mid.lower() in taken:
-            why = "the source lists this name twice with different prices; not added"
-            plan.held.append(Held(pid, mid, "*", why))
-            continue
         taken.add(mid.lower())
         model = copy.deepcopy(dict(first))
         aliases = sorted({str(m["id"]).lower() for m in group[1:]} - {mid.lower()})
