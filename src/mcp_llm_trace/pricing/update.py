@@ -167,11 +167,20 @@ def _table_from_docs(docs: Mapping[str, Mapping[str, Any]]) -> PriceTable:
         return table_from_dir(tmp)
 
 
-def _price_key(item: Mapping[str, Any]) -> str:
-    """Comparable form of a source model's prices (zero "not applicable" values dropped)."""
+def _price_key(item: Mapping[str, Any], day: date) -> str:
+    """Comparable form of the source prices in force on ``day`` (the dated entry and its
+    windows; zero "not applicable" values dropped)."""
+    from mcp_llm_trace.pricing.merge import in_force
+
+    prices = list(item.get("prices") or ())
+    base, windows = in_force(prices, day)
     entries = [
-        {k: v for k, v in e.items() if not (k in PRICE_KEYS and same_price(v, "0"))}
-        for e in item.get("prices") or ()
+        {
+            k: v
+            for k, v in prices[i].items()
+            if k != "effective_from" and not (k in PRICE_KEYS and same_price(v, "0"))
+        }
+        for i in ([] if base is None else [base, *windows])
     ]
     return json.dumps(entries, sort_keys=True, default=str)
 
@@ -214,13 +223,15 @@ def plan_update(
             plan.source_refs.append((pid, ref))
             entry = table.find(ref, pid)
             own = (pid, ref.lower()) in targets and targets[(pid, ref.lower())] is None
-            if FLOATING.search(ref.lower()) and not own and entry and entry.provider == pid:
+            alias_of_other = entry is not None and entry.id.lower() != ref.lower()
+            if FLOATING.search(ref.lower()) and not own and entry and alias_of_other:
                 target = targets.get((pid, ref.lower()))
                 found = table.find(target, pid) if target else None
-                if found is not None:  # documented: update the model it points to
+                if found is not None and entry.provider == pid:
+                    # documented: update the model it points to, not the one it aliases
                     groups.setdefault((pid, found.id), []).append((ref, item, False))
                     continue
-                if entry.id.lower() != ref.lower():
+                if entry.provider == pid:
                     why = (
                         f"floating name, an alias of {entry.id} here: not applied to it "
                         "(document its target in aliases.yaml)"
@@ -279,7 +290,7 @@ def _apply_group(
     exact = [r for r in refs if r[2]]
     pool = exact or refs
     mine = _model(plan.merged, pid, eid)
-    if len({_price_key(item) for _, item, _ in pool}) > 1:
+    if len({_price_key(item, day) for _, item, _ in pool}) > 1:
         # Our price confirmed by one spelling: keep it, report the others (region premiums).
         agreeing = [r for r in pool if _agrees(plan.merged, pid, eid, r[1], day, effective_from)]
         if not agreeing:
@@ -289,7 +300,7 @@ def _apply_group(
         pool = agreeing
     chosen_ref, chosen, _ = pool[0]
     for ref, item, _ in refs:
-        if not any(ref == p[0] for p in pool) and _price_key(item) != _price_key(chosen):
+        if not any(ref == p[0] for p in pool) and _price_key(item, day) != _price_key(chosen, day):
             plan.notes.append(
                 f"{pid}/{ref}: the source prices it differently from {chosen_ref}; "
                 f"not applied (our rules price it as {eid})"
@@ -328,7 +339,7 @@ def _add_new(
     eff = (effective_from or day).isoformat()
     grouped: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
     for item in items:
-        grouped.setdefault((_stem(str(item["id"])), _price_key(item)), []).append(item)
+        grouped.setdefault((_stem(str(item["id"])), _price_key(item, day)), []).append(item)
     if pid not in plan.merged:
         plan.merged[pid] = {k: copy.deepcopy(v) for k, v in source_doc.items() if k != "models"}
         plan.merged[pid]["models"] = []
