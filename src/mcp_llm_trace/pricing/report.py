@@ -14,14 +14,14 @@ import shutil
 import sys
 from typing import IO, Any
 
-from mcp_llm_trace.pricing.update import UpdatePlan, _change_order, _short
+from mcp_llm_trace.pricing.update import UpdatePlan, change_order, short_price
 
 __all__ = ["plan_lines", "print_plan"]
 
 
 def plan_lines(plan: UpdatePlan) -> list[str]:
     """The plan as plain text lines: changes, new models, held values, notes."""
-    lines = [str(c) for c in sorted(plan.changes, key=_change_order)]
+    lines = [str(c) for c in sorted(plan.changes, key=change_order)]
     lines += [str(a) for a in plan.added]
     lines += [str(h) for h in plan.held]
     lines += [f"note: {n}" for n in plan.notes]
@@ -58,7 +58,7 @@ def _print_rich(plan: UpdatePlan, out: IO[str]) -> None:
     for col in ("model", "key", "old", "new", "change", "effective_from"):
         changes.add_column(col, overflow="fold")
     last: tuple[str, str] | None = None
-    for c in sorted(plan.changes, key=_change_order):
+    for c in sorted(plan.changes, key=change_order):
         model = f"{c.provider}/{c.model}" if (c.provider, c.model) != last else ""
         last = (c.provider, c.model)
         key = f"{c.key} [{c.condition}]" if c.condition else c.key
@@ -70,7 +70,7 @@ def _print_rich(plan: UpdatePlan, out: IO[str]) -> None:
         for col in ("model", "also named", "prices", "effective_from"):
             added.add_column(col, overflow="fold")
         for a in plan.added:
-            prices = ", ".join(f"{k}={_short(v)}" for k, v in a.prices.items())
+            prices = ", ".join(f"{k}={short_price(v)}" for k, v in a.prices.items())
             added.add_row(f"{a.provider}/{a.model}", ", ".join(a.aliases), prices, a.effective_from)
         console.print(added)
     if plan.held:

@@ -72,7 +72,7 @@ class AddedModel:
 
     def __str__(self) -> str:
         names = f" (= {', '.join(self.aliases)})" if self.aliases else ""
-        prices = ", ".join(f"{k}={_short(v)}" for k, v in self.prices.items())
+        prices = ", ".join(f"{k}={short_price(v)}" for k, v in self.prices.items())
         return f"+ {self.provider}/{self.model}{names}: {prices} from {self.effective_from}"
 
 
@@ -127,7 +127,7 @@ class UpdatePlan:
             "summary": self.summary(),
             "effective_from": sorted({c.effective_from for c in self.changes}),
             "changes": [
-                {**c.__dict__, "pct": c.pct} for c in sorted(self.changes, key=_change_order)
+                {**c.__dict__, "pct": c.pct} for c in sorted(self.changes, key=change_order)
             ],
             "added": [
                 {**a.__dict__, "aliases": list(a.aliases), "prices": dict(a.prices)}
@@ -139,11 +139,13 @@ class UpdatePlan:
         }
 
 
-def _change_order(c: KeyChange) -> tuple[str, str, str, int]:
+def change_order(c: KeyChange) -> tuple[str, str, str, int]:
+    """Sort key for a reviewable diff: provider, model, condition, price-key order."""
     return (c.provider, c.model, c.condition, PRICE_KEYS.index(c.key))
 
 
-def _short(value: Any) -> str:
+def short_price(value: Any) -> str:
+    """``'3'`` or ``'3 (>200000: 6)'`` for a flat or tiered price value."""
     if isinstance(value, Mapping):
         tiers = ", ".join(f">{t['above']}: {t['price']}" for t in value.get("tiers") or ())
         return f"{value.get('base')} ({tiers})"
