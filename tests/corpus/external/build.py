@@ -146,7 +146,7 @@ _VENDOR = {
 
 def family_of(rule_id: str) -> str:
     """The vendor group of a rule id (``twitter-api-key`` → ``Twitter/X``)."""
-    first = rule_id.split("-")[0]
+    first = rule_id.split("-", maxsplit=1)[0]
     return _VENDOR.get(first, first.capitalize())
 
 
@@ -469,7 +469,9 @@ def gitleaks_records(rules: list[Rule], rng: random.Random) -> Iterator[Rec]:
                 raise GenError(f"{rule.id}: no verified context for record {slot}")
             name, text, value = got
             used.add(name)
-            yield Rec(text, family_of(rule.id), rule.id, "redact", [value], "secret", name, "gitleaks")
+            yield Rec(
+                text, family_of(rule.id), rule.id, "redact", [value], "secret", name, "gitleaks"
+            )
 
 
 #: Value filters for rules whose regex also admits non-secrets we use as controls.
@@ -526,7 +528,7 @@ def _verified(rule: Rule, text: str, values: list[str]) -> bool:
     )
 
 
-def special_records(rules: dict[str, Rule], rng: random.Random) -> Iterator[Rec]:  # noqa: C901
+def special_records(rules: dict[str, Rule], rng: random.Random) -> Iterator[Rec]:
     """Rules whose format is a document rather than a token (PEM, YAML, curl, XML …)."""
     # generic-api-key: <something>_secret = "…" with many key names
     rule = rules["generic-api-key"]
@@ -639,7 +641,10 @@ def special_records(rules: dict[str, Rule], rng: random.Random) -> Iterator[Rec]
     for name, form in (
         ("user-flag", 'curl -u "deploy:{p}" https://ci.acme.dev/job/release/build'),
         ("user-long", "curl --user admin:{p} https://registry.acme.dev/v2/_catalog"),
-        ("prose", "I ran curl -s -u 'svc-metrics:{p}' https://grafana.acme.dev/api/health and got 401"),
+        (
+            "prose",
+            "I ran curl -s -u 'svc-metrics:{p}' https://grafana.acme.dev/api/health and got 401",
+        ),
     ):
         pw = _password(rng)
         if name == "user-long":  # unquoted: the rule admits only [\w${}@.-]
@@ -756,7 +761,7 @@ DETECT_SECRETS: list[dict[str, Any]] = [
         "family": "Basic auth in URLs",
         "plugin": "basic_auth.py",
         "value": r"[a-zA-Z0-9]{8,12}[._~-][a-zA-Z0-9]{6,10}",
-        "verify": r"://[^{0}\s]+:([^{0}\s]+)@".format(_DS_RESERVED),
+        "verify": rf"://[^{_DS_RESERVED}\s]+:([^{_DS_RESERVED}\s]+)@",
         "templates": {
             "env": "DATABASE_URL=postgres://app:{v}@db.acme.internal:5432/orders",
             "pip": "pip install --index-url https://ci:{v}@pypi.acme.dev/simple acme-sdk",
@@ -981,11 +986,20 @@ def detect_secrets_records(rng: random.Random) -> Iterator[Rec]:
         else:
             text = (
                 "---- BEGIN SSH2 ENCRYPTED PRIVATE KEY ----\n"
-                'Comment: "rsa-key-ci"\n' + "\n".join(lines) + "\n---- END SSH2 ENCRYPTED PRIVATE KEY ----"
+                'Comment: "rsa-key-ci"\n'
+                + "\n".join(lines)
+                + "\n---- END SSH2 ENCRYPTED PRIVATE KEY ----"
             )
             values = lines
         yield Rec(
-            text, "Private keys", f"ds:{name}-private-key", "redact", values, "secret", "file", "detect-secrets"
+            text,
+            "Private keys",
+            f"ds:{name}-private-key",
+            "redact",
+            values,
+            "secret",
+            "file",
+            "detect-secrets",
         )
 
 
@@ -1013,14 +1027,18 @@ def _email(rng: random.Random) -> str:
 
 
 def _phone(rng: random.Random) -> str:
-    d = lambda n: "".join(rng.choice(string.digits) for _ in range(n))  # noqa: E731
+    def d(n: int) -> str:
+        return "".join(rng.choice(string.digits) for _ in range(n))
+
     region = rng.choice(["US", "US", "GB", "DE", "FR", "IN"])
     if region == "US":
         area, exch = rng.choice(_US_AREAS), str(rng.randint(2, 9)) + d(2)
         if exch[1:] == "11":
             exch = exch[0] + "23"
         line = d(4)
-        return rng.choice([f"({area}) {exch}-{line}", f"+1 {area}-{exch}-{line}", f"{area}.{exch}.{line}"])
+        return rng.choice(
+            [f"({area}) {exch}-{line}", f"+1 {area}-{exch}-{line}", f"{area}.{exch}.{line}"]
+        )
     if region == "GB":
         return rng.choice([f"+44 20 7{d(3)} {d(4)}", f"07{rng.randint(400, 599)} {d(6)}"])
     if region == "DE":
@@ -1135,7 +1153,9 @@ PII: dict[str, tuple[Callable[[random.Random], tuple[str, str]], list[str], int]
         14,
     ),
     "IP address": (
-        lambda r: ("ipv4", ids.ipv4_public(r)) if r.random() < 0.6 else ("ipv6", ids.ipv6_global(r)),
+        lambda r: (
+            ("ipv4", ids.ipv4_public(r)) if r.random() < 0.6 else ("ipv6", ids.ipv6_global(r))
+        ),
         [
             "{ts} WARN auth: 5 failed logins from {v}",
             "The customer connects from {v}, can you geo-locate it?",
@@ -1206,7 +1226,16 @@ def pii_records(rng: random.Random) -> Iterator[Rec]:
                 _, state, value = value.split("|")
             template = templates[order[i % len(templates)]]
             text = template.format(v=value, s=state, ts=_timestamp(rng))
-            yield Rec(text, family, kind, "redact", [value], "pii", f"t{order[i % len(templates)]}", "builder")
+            yield Rec(
+                text,
+                family,
+                kind,
+                "redact",
+                [value],
+                "pii",
+                f"t{order[i % len(templates)]}",
+                "builder",
+            )
 
 
 # ------------------------------------------------------------------ controls
@@ -1353,7 +1382,9 @@ def stats(rows: list[dict[str, Any]]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """CLI: write, check or describe the corpus."""
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--check", action="store_true", help="exit 1 if corpus.jsonl is not up to date")
     ap.add_argument("--stats", action="store_true", help="print sizes per part")
     ap.add_argument("--out", type=Path, default=CORPUS)

@@ -104,7 +104,11 @@ def evaluate(scrub: Callable[[str], str], rows: Iterable[dict[str, Any]]) -> dic
     for part in PARTS:
         total = sum(v for (p, _), v in n.items() if p == part)
         failed = sum(v for (p, _), v in bad.items() if p == part)
-        parts[part] = {"n": total, "failed": failed, "pct": 100.0 * failed / total if total else 0.0}
+        parts[part] = {
+            "n": total,
+            "failed": failed,
+            "pct": 100.0 * failed / total if total else 0.0,
+        }
     families = [
         {
             "part": p,
@@ -231,7 +235,9 @@ def baseline_of(result: dict[str, Any]) -> dict[str, Any]:
         "scrubber": result["scrubber"],
         "summary": result["summary"],
         "parts": result["parts"],
-        "families": [{k: f[k] for k in ("part", "family", "n", "recall")} for f in result["families"]],
+        "families": [
+            {k: f[k] for k in ("part", "family", "n", "recall")} for f in result["families"]
+        ],
     }
 
 
@@ -324,7 +330,9 @@ def summary_text(result: dict[str, Any], worst: int = 20) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """CLI entry point."""
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--json", action="store_true", help="print the full result as JSON")
     ap.add_argument("--markdown", action="store_true", help="rewrite the table in docs/privacy.md")
     ap.add_argument("--profile", help="privacy profile (strict/default/minimal) if supported")
@@ -335,9 +343,7 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help=f"store this run as the 'before' figures ({BASELINE.name})",
     )
-    ap.add_argument(
-        "--repeats", type=int, default=1, help="timed passes for the throughput median"
-    )
+    ap.add_argument("--repeats", type=int, default=1, help="timed passes for the throughput median")
     ap.add_argument("-v", "--verbose", action="store_true", help="also list every failure")
     args = ap.parse_args(argv)
     result = run(
@@ -357,7 +363,9 @@ def main(argv: list[str] | None = None) -> int:
     print(summary_text(result))
     if args.verbose:
         for f in result["failures"]:
-            print(json.dumps({k: f[k] for k in ("id", "family", "kind", "out")}, ensure_ascii=False))
+            print(
+                json.dumps({k: f[k] for k in ("id", "family", "kind", "out")}, ensure_ascii=False)
+            )
     return 0
 
 

@@ -413,8 +413,7 @@ def keccak256(data: bytes) -> bytes:
         for i in range(rate // 8):
             a[i % 5][i // 5] ^= int.from_bytes(block[8 * i : 8 * i + 8], "little")
         _keccak_f(a)
-    out = b"".join(a[i % 5][i // 5].to_bytes(8, "little") for i in range(4))
-    return out
+    return b"".join(a[i % 5][i // 5].to_bytes(8, "little") for i in range(4))
 
 
 def eth_address(rng: random.Random) -> str:

@@ -15,6 +15,7 @@ Python's ``re`` syntax (mid-pattern ``(?i)``, ``\\z``, POSIX classes), and :func
 
 from __future__ import annotations
 
+import importlib
 import math
 import random
 import re
@@ -24,13 +25,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 try:  # Python 3.11+
-    import re._constants as _c  # type: ignore[import-not-found]
-    import re._parser as _p  # type: ignore[import-not-found]
+    _c: Any = importlib.import_module("re._constants")
+    _p: Any = importlib.import_module("re._parser")
 except ImportError:  # pragma: no cover - Python 3.10
-    import sre_constants as _c  # type: ignore[no-redef]
-    import sre_parse as _p  # type: ignore[no-redef]
+    _c = importlib.import_module("sre_constants")
+    _p = importlib.import_module("sre_parse")
 
-__all__ = ["GenError", "entropy", "generate", "generate_parts", "go_to_python", "is_delimiter", "parse"]
+__all__ = [
+    "GenError",
+    "entropy",
+    "generate",
+    "generate_parts",
+    "go_to_python",
+    "is_delimiter",
+    "parse",
+]
 
 #: Characters a generated value may contain where the regex allows "anything" (``.``,
 #: ``\S``, negated classes): printable ASCII without quotes, backslash, backtick,
@@ -78,7 +87,7 @@ def _gen_seq(items: list[tuple[Any, Any]], st: _State) -> str:
     return "".join(_gen_item(op, av, st) for op, av in items)
 
 
-def _gen_item(op: Any, av: Any, st: _State) -> str:  # noqa: C901 - one branch per opcode
+def _gen_item(op: Any, av: Any, st: _State) -> str:
     if op is _c.LITERAL:
         return chr(av)
     if op is _c.NOT_LITERAL:
@@ -276,7 +285,7 @@ def is_delimiter(item: tuple[Any, Any], *, leading: bool) -> bool:
     if op in (_c.AT, _c.ASSERT, _c.ASSERT_NOT):
         return True
     if op is _c.SUBPATTERN and av[0] is None and len(av[3]) == 1:
-        op, av = list(av[3])[0]
+        op, av = next(iter(av[3]))
     if op is not _c.BRANCH:  # (?:…|…) without flags is inlined by the parser
         return False
     ends = {_c.AT_BEGINNING, _c.AT_BEGINNING_STRING} if leading else {_c.AT_END, _c.AT_END_STRING}

@@ -67,8 +67,12 @@ _SKIP_PATH = re.compile(r"(?i)cassette|\.har$|licen[cs]e|notice|/vendor/|node_mo
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 _USERINFO = re.compile(r"://[^\s/@]+@")
 _IPV4 = re.compile(r"(?<![\w.])(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?![\w.])")
-_MAC_OR_V6 = re.compile(r"(?i)\b[0-9a-f]{1,4}(?::[0-9a-f]{0,4}){4,7}\b|\b([0-9a-f]{2}[:-]){5}[0-9a-f]{2}\b")
-_PHONE = re.compile(r"\+\d{1,3}[\s-]?\(?\d|\(\d{3}\)\s?\d{3}[\s-]\d{4}|\b\d{3}[\s.-]\d{3}[\s.-]\d{4}\b")
+_MAC_OR_V6 = re.compile(
+    r"(?i)\b[0-9a-f]{1,4}(?::[0-9a-f]{0,4}){4,7}\b|\b([0-9a-f]{2}[:-]){5}[0-9a-f]{2}\b"
+)
+_PHONE = re.compile(
+    r"\+\d{1,3}[\s-]?\(?\d|\(\d{3}\)\s?\d{3}[\s-]\d{4}|\b\d{3}[\s.-]\d{3}[\s.-]\d{4}\b"
+)
 _LONG_DIGITS = re.compile(r"(?<!\d)\d{9,}(?!\d)")
 _EPOCH = re.compile(r"(?<!\d)1\d{9}(?:\d{3}|\d{6}|\d{9})?(?!\d)")
 _TIME_WORD = re.compile(r"(?i)time|_ns\b|_ms\b|epoch|\bts\b|start|end|date")
@@ -82,9 +86,13 @@ _VENDOR_PREFIX = re.compile(
     r"|eyJ|npm_|pypi-|SG\.|dop_v1|shpat_|sntry|xapp-)"
 )
 _MENTION = re.compile(r"(?:^|[\s(])@[A-Za-z][\w-]*(?![\w/])")
-_PEOPLE = re.compile(r"(?i)\b(?:thanks|thank you|author|maintainer|contributor|copyright|signed-off)")
+_PEOPLE = re.compile(
+    r"(?i)\b(?:thanks|thank you|author|maintainer|contributor|copyright|signed-off)"
+)
 _UUID = re.compile(r"(?i)\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b")
-_HEX = re.compile(r"(?i)(?<![0-9a-z])(?:0x)?[0-9a-f]{16,128}(?![0-9a-z])|sha256[:=][0-9a-f]{64}|h1:[A-Za-z0-9+/]{43}=")
+_HEX = re.compile(
+    r"(?i)(?<![0-9a-z])(?:0x)?[0-9a-f]{16,128}(?![0-9a-z])|sha256[:=][0-9a-f]{64}|h1:[A-Za-z0-9+/]{43}="
+)
 _TIMESTAMP = re.compile(r"\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2})?|\b\d{4}-\d{2}-\d{2}\b")
 _VERSION = re.compile(r"(?<![\w.])v?\d+\.\d+\.\d+(?:[.-]?(?:a|b|rc|dev|post)\d*)?(?![\w.])")
 
@@ -238,8 +246,7 @@ def refresh_controls(mirrors: Path, rules: list[dict[str, Any]]) -> list[dict[st
     for cat, quota in QUOTAS.items():
         pool = by_cat[cat]
         rng.shuffle(pool)
-        kept = [c for c in _first_clean(pool, quota, checkers)]
-        picked.extend(kept)
+        picked.extend(_first_clean(pool, quota, checkers))
     return picked
 
 
