@@ -346,12 +346,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeats", type=int, default=1, help="timed passes for the throughput median")
     ap.add_argument("-v", "--verbose", action="store_true", help="also list every failure")
     args = ap.parse_args(argv)
-    result = run(
-        profile=args.profile,
-        presidio=not args.no_presidio,
-        config=args.config,
-        repeats=args.repeats,
-    )
+    from mcp_llm_trace.config import ConfigError
+
+    try:
+        result = run(
+            profile=args.profile,
+            presidio=not args.no_presidio,
+            config=args.config,
+            repeats=args.repeats,
+        )
+    except ConfigError as exc:  # e.g. an unknown --profile
+        print(f"evaluate: {exc}", file=sys.stderr)
+        return 2
     result["targets_met"] = targets_met(result)
     if args.save_baseline:
         BASELINE.write_text(json.dumps(baseline_of(result), indent=1) + "\n")
