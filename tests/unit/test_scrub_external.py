@@ -8,6 +8,7 @@ tests check the corpus and the evaluator themselves and must always pass.
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import pytest
@@ -57,6 +58,9 @@ def test_control_damage_at_most_1_percent(result: dict[str, Any]) -> None:
     assert pct <= ev.TARGETS["control_damage_pct"], (pct, damaged[:10])
 
 
+@pytest.mark.skipif(
+    sys.version_info < (3, 11), reason="corpus.jsonl is built with CPython 3.11's re parser"
+)
 def test_corpus_file_is_up_to_date() -> None:
     assert build.check(), "stale: run python -m tests.corpus.external.build"
 
