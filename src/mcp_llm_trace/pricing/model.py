@@ -114,6 +114,9 @@ class Cost:
 
     ``input`` is uncached (text and audio) input, ``output`` is non-reasoning output;
     ``total`` also includes a per-request fee when the model has one (``request``).
+    ``region`` is the region/geography the model id named (a Bedrock ``us-gov.`` profile,
+    an ARN's region); ``region_unknown`` means the table has no price for it and the
+    model's standard price was used (the real cost may be higher).
     """
 
     input: Decimal
@@ -128,6 +131,8 @@ class Cost:
     request: Decimal = _ZERO
     model_id: str | None = None
     provider: str | None = None
+    region: str | None = None
+    region_unknown: bool = False
 
     @property
     def prompt(self) -> Decimal:
