@@ -195,7 +195,9 @@ def _warn_once(model: str, provider: str | None, table: PriceTable) -> None:
         if key in _warned or len(_warned) >= _WARN_MAX:
             return
         _warned.add(key)
-    if provider and table.resolve_provider(provider) is None:
+    if provider and provider.strip().lower() == "openrouter":
+        why = "an OpenRouter id of a vendor we do not price, or a ':free' variant"
+    elif provider and table.resolve_provider(provider) is None:
         why = f"unknown provider {provider!r}"
     else:
         why = "not in the price table (or ambiguous without a provider)"
