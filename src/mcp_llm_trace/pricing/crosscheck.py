@@ -84,6 +84,7 @@ class CheckResult:
     disagreements: list[Disagreement]
     models: list[ModelCheck] = field(default_factory=list)
     stale_reviewed: list[tuple[str, str]] = field(default_factory=list)
+    zero_priced: int = 0
 
     @property
     def unreviewed(self) -> list[Disagreement]:
@@ -262,9 +263,11 @@ def check_litellm(
 
     Source models: chat/responses entries of the shipped providers with per-token
     prices; provisioned-throughput keys (``…/1-month-commitment/…``) are not on-demand
-    prices and are skipped. A shape whose prompt exceeds the model's context window
-    (LiteLLM's ``max_input_tokens`` or our ``context_window``) is not compared: neither
-    price applies to a request that cannot be made.
+    prices and are skipped, and so are entries at $0 per token (free models, or models
+    priced in other units: Lyria, MedLM), counted in ``zero_priced``. A shape whose
+    prompt exceeds the model's context window (LiteLLM's ``max_input_tokens`` or our
+    ``context_window``) is not compared: neither price applies to a request that cannot
+    be made.
     """
     data: Mapping[str, Any] = json.loads(Path(path).read_text(encoding="utf-8"))
     when = at or datetime.now(timezone.utc)
@@ -273,11 +276,18 @@ def check_litellm(
     found: list[Disagreement] = []
     models: list[ModelCheck] = []
     used: set[tuple[str, str]] = set()
+    free = 0
     for key, spec in sorted(data.items()):
         if not isinstance(spec, Mapping) or spec.get("mode") not in _MODES:
             continue
         split = _split(key, spec)
-        if split is None or "-commitment/" in key or litellm_cost(spec, SHAPES[0][1]) is None:
+        if split is None or "-commitment/" in key:
+            continue
+        first = litellm_cost(spec, SHAPES[0][1])
+        if first is None:
+            continue
+        if first == 0:
+            free += 1  # $0 per token: free, or priced in other units (music, per character)
             continue
         pid, model = split
         current = _current(spec, when)
@@ -306,4 +316,4 @@ def check_litellm(
     overlapping = sum(m.priced for m in models)
     agreeing = sum(m.priced and m.agrees for m in models)
     stale = sorted(reviewed - used)
-    return CheckResult(overlapping, agreeing, len(models), unpriced, found, models, stale)
+    return CheckResult(overlapping, agreeing, len(models), unpriced, found, models, stale, free)

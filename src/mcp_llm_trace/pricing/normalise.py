@@ -16,7 +16,8 @@ prefix per model (docs/pricing.md, "Normalisation"):
   a reseller that also matches ``claude-…``.
 - **Gemini / Vertex AI**: ``models/<id>`` (Gemini API) and resource paths
   ``projects/<p>/locations/<l>/publishers/<publisher>/models/<id>`` (also without
-  ``projects/…``) → ``<id>`` at Google.
+  ``projects/…``) → ``<id>`` at Google; Vertex's ``<id>@default`` (the default version)
+  → ``<id>``.
 - **OpenRouter**: ``openrouter/<vendor>/<model>`` and ``provider="openrouter"`` with
   ``<vendor>/<model>`` are priced as the vendor's own model (OpenRouter passes the
   vendor's list price through; third-party hosts it may route to can differ).
@@ -226,6 +227,13 @@ def _openrouter(model: str) -> Route | None:
     return Route(provider, (name,))
 
 
+def _vertex_names(ref: str) -> tuple[str, ...]:
+    """``claude-sonnet-4-6@default`` is the model's default version: the bare id."""
+    if ref.endswith("@default"):
+        return (ref, ref.removesuffix("@default"))
+    return (ref,)
+
+
 def routes(model: str, provider: str | None) -> list[Route]:
     """The :class:`Route` s to try for ``model`` (lower-cased, stripped) and ``provider``.
 
@@ -244,7 +252,9 @@ def routes(model: str, provider: str | None) -> list[Route]:
         return [Route(prov or "google", (ref.removeprefix("models/"),))]
     vertex = _VERTEX_PATH.fullmatch(ref)
     if vertex is not None:
-        return [Route("google", (vertex["id"],))]
+        return [Route("google", _vertex_names(vertex["id"]))]
+    if ref.endswith("@default"):  # Vertex AI's "default version" spelling
+        return [Route(prov, _vertex_names(ref))]
     bedrock_ref = ref
     for prefix in ("bedrock/", "bedrock_converse/", "aws.bedrock/"):
         if bedrock_ref.startswith(prefix):
