@@ -329,12 +329,40 @@ def _check(args: argparse.Namespace) -> int:
         "source_models": result.source_models,
         "overlapping": result.overlapping,
         "agreeing": result.agreeing,
+        "agreement_pct": round(100 * result.agreement, 1),
+        "current_coverage_pct": round(100 * result.coverage, 1),
         "unpriced": len(result.unpriced),
         "unreviewed": len(result.unreviewed),
+        "stale_reviewed": len(result.stale_reviewed),
+    }
+    providers = {
+        pid: {
+            **row,
+            "coverage_pct": round(100 * row["current_priced"] / row["current"], 1)
+            if row["current"]
+            else 100.0,
+        }
+        for pid, row in result.by_provider().items()
     }
     if args.json:
-        _print_json({"summary": summary, "disagreements": rows})
+        _print_json(
+            {
+                "summary": summary,
+                "providers": providers,
+                "disagreements": rows,
+                "unpriced": [f"{p}/{m}" for p, m in result.unpriced],
+                "stale_reviewed": [f"{p}/{m}" for p, m in result.stale_reviewed],
+            }
+        )
     else:
+        for pid, row in providers.items():
+            print(
+                f"{pid:<10} current {row['current_priced']}/{row['current']} priced "
+                f"({row['coverage_pct']}%), {row['agreeing']}/{row['priced']} agree",
+                file=sys.stderr,
+            )
+        for p, m in result.stale_reviewed:
+            print(f"stale reviewed difference (no longer differs): {p}/{m}", file=sys.stderr)
         for r in rows:
             mark = "reviewed" if r["reviewed"] else "UNREVIEWED"
             print(
