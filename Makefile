@@ -6,7 +6,7 @@ PHOENIX_VENV ?= .venv-phoenix
 STAMP  := $(VENV)/.installed
 export PHOENIX_VENV
 
-.PHONY: demo test test-fast lint typecheck bench phoenix phoenix-venv prometheus-server notebooks clean install soak
+.PHONY: demo test test-fast lint typecheck bench scrub-eval phoenix phoenix-venv prometheus-server notebooks clean install soak
 
 $(STAMP): pyproject.toml requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -53,6 +53,12 @@ soak: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m tests.benchmarks.run --out bench-results.json --doc docs/performance.md
+
+## Issue 18: leak/damage per family of the default scrubber on the external corpus
+## (tests/corpus/external); rewrites the recall table in docs/privacy.md.
+scrub-eval: $(STAMP)
+	$(PY) -m tests.corpus.external.build --check
+	$(PY) -m tests.corpus.external.evaluate --repeats 5 --markdown
 
 phoenix: $(STAMP) phoenix-venv
 	$(VENV)/bin/mcp-llm-trace phoenix serve

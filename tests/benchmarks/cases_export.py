@@ -12,6 +12,7 @@ import re
 import subprocess
 import sys
 import tempfile
+from collections import Counter
 from decimal import Decimal
 from typing import Any
 
@@ -240,6 +241,140 @@ def scrub_group() -> Group:
         unit="KB",
         note=f"One op = a batch of {BATCH} typical LLM spans ({BATCH // 8} for NER); every "
         "batch has fresh text (no cache hits); engines are built once, before timing.",
+    )
+
+
+# ------------------------------------------------------------------ scrubbing: external corpus
+
+#: Target size of one op's chunk of the external corpus (records are whole).
+EXTERNAL_CHUNK_KB = 12.0
+_EXTERNAL_SCRUBBERS: dict[bool, Any] = {}
+
+
+def _external_chunks() -> list[list[str]]:
+    """The external corpus (tests/corpus/external) cut into ~12 KB chunks of whole records,
+    in a fixed shuffled order so every chunk mixes secrets, PII and controls."""
+    import random
+
+    from tests.corpus.external.evaluate import load_corpus
+
+    texts = [r["text"] for r in load_corpus()]
+    random.Random(18).shuffle(texts)
+    chunks: list[list[str]] = [[]]
+    size = 0
+    for t in texts:
+        if size >= EXTERNAL_CHUNK_KB * 1024:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(t)
+        size += len(t.encode())
+    return chunks
+
+
+def _external_scrubber(presidio: bool) -> Any:
+    """One warm Scrubber per mode for the run, result cache off: every op scans its text."""
+    if presidio not in _EXTERNAL_SCRUBBERS:
+        from mcp_llm_trace.config import PrivacyConfig
+        from mcp_llm_trace.privacy import Scrubber
+
+        s = Scrubber(PrivacyConfig(presidio=presidio), cache_size=0)
+        s.warm_up()
+        s.scrub_text("warm up: mail a@b.co, call +1 415 555 0134")
+        _EXTERNAL_SCRUBBERS[presidio] = s
+    return _EXTERNAL_SCRUBBERS[presidio]
+
+
+def _external_floor() -> Prepared:
+    chunks = _external_chunks()
+    email = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
+    phone = re.compile(r"\+?\d[\d ()-]{7,}\d")
+    cycle = itertools.cycle(chunks)
+
+    def op() -> None:
+        for t in next(cycle):
+            phone.sub("<PHONE>", email.sub("<EMAIL>", t))
+
+    return Prepared(op, units_per_op=_mean_kb(chunks))
+
+
+def _scrub_external(presidio: bool) -> Any:
+    def setup() -> Prepared:
+        s = _external_scrubber(presidio)
+        chunks = _external_chunks()
+        cycle = itertools.cycle(chunks)
+        findings: Counter[str] = Counter()
+        scanned = {"records": 0, "bytes": 0}
+        warmed: list[bool] = []
+
+        def op() -> None:
+            for t in next(cycle):
+                _, counts = s.scrub_text_counted(t)
+                for entity, n in counts:
+                    findings[entity] += n
+                scanned["records"] += 1
+                scanned["bytes"] += len(t.encode())
+
+        def between() -> None:  # first call: warm-up done, count the timed ops only
+            if not warmed:
+                findings.clear()
+                scanned.update(records=0, bytes=0)
+                warmed.append(True)
+
+        def report() -> dict[str, Any]:
+            kb = scanned["bytes"] / 1024
+            return {
+                "engine": s.engine_status,
+                "records_scanned": scanned["records"],
+                "kb_scanned": kb,
+                "findings": dict(findings),
+                "findings_per_kb": sum(findings.values()) / kb if kb else 0.0,
+            }
+
+        return Prepared(op, between=between, units_per_op=_mean_kb(chunks), report=report)
+
+    return setup
+
+
+def _mean_kb(chunks: list[list[str]]) -> float:
+    return sum(len(t.encode()) for c in chunks for t in c) / 1024 / len(chunks)
+
+
+def scrub_external_group() -> Group:
+    """Scrubbing throughput on the external corpus (issue 18), KB/s, plus findings counts."""
+    n_chunks = len(_external_chunks())
+    return Group(
+        "scrub_external",
+        "Scrubbing throughput on the external corpus (tests/corpus/external; KB of text)",
+        "export",
+        Variant(
+            "regex_floor",
+            "floor: one e-mail + one phone regex over the same text",
+            _external_floor,
+            ops=n_chunks * 4,
+        ),
+        [
+            Variant(
+                "scrub_default",
+                "Scrubber.scrub_text, default config (Presidio pattern mode)",
+                _scrub_external(True),
+                ops=n_chunks,
+                warmup=1,
+            ),
+            Variant(
+                "scrub_regex",
+                "Scrubber.scrub_text, presidio=False (regex PII)",
+                _scrub_external(False),
+                ops=n_chunks,
+                warmup=1,
+            ),
+        ],
+        kind="throughput",
+        unit="KB",
+        note=f"One op = one ~{EXTERNAL_CHUNK_KB:.0f} KB chunk of the {n_chunks}-chunk corpus "
+        "(secrets, structured PII and controls mixed), scanned by a warm scrubber with its "
+        "result cache off, so a repeat at scale 1 scans the whole corpus once. Findings are "
+        "counted over the timed ops of the last repeat; the leak/damage figures "
+        "are `python -m tests.corpus.external.evaluate`'s (docs/privacy.md).",
     )
 
 

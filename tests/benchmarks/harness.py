@@ -34,6 +34,9 @@ class Prepared:
     teardown: Callable[[], Any] = lambda: None
     #: Units of work per op (bytes, spans) for throughput figures; 1 = per op.
     units_per_op: float = 1.0
+    #: Optional facts about the work done (e.g. findings counts), read untimed after the
+    #: last repeat and stored with the variant as ``report``. Never a timing.
+    report: Callable[[], dict[str, Any]] | None = None
 
 
 @dataclass
@@ -122,6 +125,7 @@ def run_group(
     wall: dict[str, list[float]] = {v.key: [] for v in variants}
     cpu: dict[str, list[float]] = {v.key: [] for v in variants}
     units: dict[str, float] = {}
+    reports: dict[str, dict[str, Any]] = {}
     for _ in range(repeats):
         for v in variants:
             n = max(1, int(v.ops * scale))
@@ -133,6 +137,8 @@ def run_group(
                 p.between()
                 w, c = _time_block(p, n)
                 p.between()
+                if p.report is not None:
+                    reports[v.key] = p.report()
             finally:
                 p.teardown()
             units[v.key] = p.units_per_op
@@ -154,6 +160,8 @@ def run_group(
         }
         if group.kind == "throughput":
             entry["throughput_per_s"] = stat([1e9 / x for x in per_unit_w]).as_dict()
+        if v.key in reports:
+            entry["report"] = reports[v.key]
         # Paired ratios per unit of work: repeat i of the variant over repeat i of the
         # baseline (a batch op and a single-span op compare per span).
         bw = [x / units[base] for x in wall[base]]

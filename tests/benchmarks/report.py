@@ -91,6 +91,11 @@ def group_table(g: dict[str, Any]) -> list[str]:
             )
     if g.get("note"):
         lines += ["", g["note"]]
+    for v in g["variants"].values():
+        found = (v.get("report") or {}).get("findings")
+        if found:
+            top = ", ".join(f"{k} {n}" for k, n in sorted(found.items(), key=lambda kv: -kv[1]))
+            lines += ["", f"Findings, {v['label']}: {sum(found.values())} ({top})."]
     return [*lines, ""]
 
 

@@ -27,6 +27,7 @@ SECTIONS = (
     "tokens",
     "pricing",
     "scrub",
+    "scrub_external",
     "exporters",
     "cpu",
     "memory",
@@ -46,6 +47,7 @@ def groups() -> dict[str, Callable[[], Group | None]]:
         "tokens": ce.tokens_group,
         "pricing": ce.pricing_group,
         "scrub": ce.scrub_group,
+        "scrub_external": ce.scrub_external_group,
         "exporters": ce.exporters_group,
     }
 

@@ -79,3 +79,15 @@ def test_sustained_load_reports_drops_and_export_cpu() -> None:
     assert result["exported"] + result["dropped_total"] >= result["spans_sent"]
     assert result["dropped_total"] == sum(result["dropped"].values())
     assert result["export_thread_cpu_s"] is None or result["export_thread_cpu_s"] > 0
+
+
+def test_external_corpus_scrub_case_reports_findings() -> None:
+    result = run_group(cases_export.scrub_external_group(), scale=TINY, repeats=1)
+    for key in ("scrub_default", "scrub_regex"):
+        rep = result["variants"][key]["report"]
+        assert rep["records_scanned"] > 0
+        assert rep["kb_scanned"] > 0
+        assert sum(rep["findings"].values()) > 0
+        assert rep["findings_per_kb"] == pytest.approx(
+            sum(rep["findings"].values()) / rep["kb_scanned"]
+        )

@@ -147,3 +147,46 @@ def test_default_cap_bounds_every_open_period_to_a_few_seconds() -> None:
         clock.now += wait
         assert b.allow_request()
         b.record_failure()
+
+
+def test_a_timed_out_probe_has_already_waited_part_of_its_back_off() -> None:
+    # A slow recovery: the first probes after the outage hang until the request timeout.
+    clock = Clock()
+    b, _ = make(clock, failure_threshold=1, reset_timeout_s=1.0, max_reset_timeout_s=5.0)
+    b.record_failure()  # opens for 1 s
+    clock.now += 1.0
+    assert b.allow_request()
+    b.record_failure(elapsed_s=1.5)  # probe timed out after 1.5 s: base 2 s − 1.5 s
+    assert b.seconds_until_probe() == pytest.approx(0.5)
+    clock.now += 0.5
+    assert b.allow_request()
+    b.record_failure(elapsed_s=10.0)  # longer than the whole back-off: a tenth remains
+    assert b.seconds_until_probe() == pytest.approx(0.4)
+
+
+def test_unguided_back_off_restarts_after_retry_after_guidance() -> None:
+    # 503 + Retry-After: 1 for a long time, then timeouts without a hint: probing goes
+    # on at 2 s, 4 s … (not at the 5 s cap), so a slow recovery is noticed quickly.
+    clock = Clock()
+    b, _ = make(clock, failure_threshold=1, reset_timeout_s=1.0, max_reset_timeout_s=5.0)
+    b.record_failure(retry_after_s=1.0)
+    for _ in range(20):
+        clock.now += b.seconds_until_probe()
+        assert b.allow_request()
+        b.record_failure(retry_after_s=1.0)
+        assert b.seconds_until_probe() == pytest.approx(1.0)
+    waits = []
+    for _ in range(3):
+        clock.now += b.seconds_until_probe()
+        assert b.allow_request()
+        b.record_failure()
+        waits.append(b.seconds_until_probe())
+    assert waits == pytest.approx([2.0, 4.0, 5.0])
+
+
+def test_wait_for_probe_only_waits_within_the_deadline() -> None:
+    b = CircuitBreaker("d", failure_threshold=1, reset_timeout_s=0.2, jitter=0.0)
+    b.record_failure()
+    assert not b.wait_for_probe(0.05)  # due in 0.2 s: past a 0.05 s deadline
+    assert b.wait_for_probe(1.0)  # sleeps ~0.2 s
+    assert b.allow_request()

@@ -128,7 +128,12 @@ def test_diff_and_import_append_history(tmp_path: Path, capsys: pytest.CaptureFi
     assert run(["pricing", "diff", str(shipped), str(work)]) == EXIT_PROBLEMS
     assert "gpt-4o-mini input: 0.15 -> 0.10 (-33.3%)" in capsys.readouterr().out
     assert (
-        run(["pricing", "import", "--from", "genai-prices", "--dir", str(work), "--write"])
+        run(
+            [
+                *("pricing", "import", "--from", "genai-prices"),
+                *("--dir", str(work), "--in-place", "--plain"),
+            ]
+        )
         == EXIT_OK
     )
     out = capsys.readouterr().out
@@ -148,12 +153,14 @@ def test_import_litellm_file(tmp_path: Path, capsys: pytest.CaptureFixture[str])
                 "sample_spec": {},
                 "gpt-4o": {
                     "litellm_provider": "openai",
+                    "mode": "chat",
                     "input_cost_per_token": 2.5e-06,
                     "output_cost_per_token": 1e-05,
                     "cache_read_input_token_cost": 1.25e-06,
                 },
                 "groq/brand-new-model": {
                     "litellm_provider": "groq",
+                    "mode": "chat",
                     "input_cost_per_token": 1e-07,
                     "output_cost_per_token": 2e-07,
                 },
@@ -176,15 +183,16 @@ def test_import_litellm_file(tmp_path: Path, capsys: pytest.CaptureFixture[str])
                 str(src),
                 "--dir",
                 str(work),
+                "--dry-run",
                 "--json",
             ]
         )
         == EXIT_OK
     )
-    changes = json.loads(capsys.readouterr().out)
-    added = [c for c in changes if c["kind"] == "added"]
-    assert {"provider": "groq", "model": "brand-new-model"}.items() <= added[0].items()
-    assert not [c for c in changes if c["kind"] == "changed" and c["model"] == "gpt-4o"]
+    report = json.loads(capsys.readouterr().out)
+    assert {"provider": "groq", "model": "brand-new-model"}.items() <= report["added"][0].items()
+    assert not [c for c in report["changes"] if c["model"] == "gpt-4o"]
+    assert report["written"] == []
 
 
 @pytest.mark.slow

@@ -112,7 +112,9 @@ def test_shutdown_deadline_drops_are_counted() -> None:
     start = time.monotonic()
     proc.shutdown(0.3)  # the backend is stuck: give up after the deadline
     assert time.monotonic() - start < 2.0
-    assert _dropped("shutdown") - before == 12
+    # The 12 queued spans and the 5 of the batch still stuck inside export (its daemon
+    # thread dies with the process): none of them is lost silently.
+    assert _dropped("shutdown") - before == 12 + 5
     assert proc.queue_depth == 0
     exporter.gate.set()
     _emit(provider, 3, "after")  # after shutdown spans are ignored, not queued

@@ -145,3 +145,49 @@ def test_outage_failures_do_not_count_towards_giving_up(tmp_path: Path) -> None:
         spool.nack(batch, count_attempt=False)
     assert spool.pending_spans() == 3
     assert STATS.snapshot()["dropped"] == before
+
+
+def test_a_hanging_request_does_not_hold_the_export_thread(tmp_path: Path) -> None:
+    # Issue 17: a receiver that accepts and never answers used to hold the export thread
+    # for a whole request timeout while the in-memory queue filled up (queue_full drops).
+    # With a spool the thread waits SEND_HOLD_S, then the next batches go to the spool.
+    import threading
+    import time
+    from collections.abc import Sequence
+
+    from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
+
+    from mcp_llm_trace.config import ExportConfig, TelemetryConfig
+    from mcp_llm_trace.export import resilience
+    from mcp_llm_trace.export.resilience import ResilientExporter
+
+    class Hanging(SpanExporter):
+        def __init__(self) -> None:
+            self.gate = threading.Event()
+            self.calls = 0
+
+        def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+            self.calls += 1
+            self.gate.wait(10)
+            return SpanExportResult.FAILURE  # the request finally times out
+
+    inner = Hanging()
+    cfg = TelemetryConfig(export=ExportConfig(spool_dir=str(tmp_path)))
+    exp = ResilientExporter(inner, cfg, name="hang")
+    spooled0 = STATS.snapshot().get("spooled", 0)
+    t0 = time.monotonic()
+    exp.export(make_spans(4, "a"))  # hangs: handed to the background sender
+    held = time.monotonic() - t0
+    assert resilience.SEND_HOLD_S * 0.9 <= held < resilience.SEND_HOLD_S + 1.0
+    t1 = time.monotonic()
+    exp.export(make_spans(5, "b"))  # straight to the spool, no network call
+    assert time.monotonic() - t1 < 0.5
+    assert inner.calls == 1
+    inner.gate.set()  # the hanging request fails: its batch is spooled too
+    deadline = time.monotonic() + 5
+    while STATS.snapshot().get("spooled", 0) - spooled0 < 9 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert STATS.snapshot().get("spooled", 0) - spooled0 == 9
+    assert exp.spool is not None and exp.spool.pending_spans() == 9
+    exp._closing.set()  # no replay against the dead destination in this test
+    exp.exporter.shutdown()

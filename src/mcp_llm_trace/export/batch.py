@@ -73,6 +73,7 @@ class BatchExportProcessor(SpanProcessor):
         self._flush_requests: list[threading.Event] = []
         self._export_lock = threading.Lock()
         self._shutdown = False
+        self._in_flight = 0  # spans of the batch inside exporter.export right now
         self._worker = threading.Thread(target=self._run, name="mcp-llm-trace-export", daemon=True)
         self._worker.start()
 
@@ -130,11 +131,14 @@ class BatchExportProcessor(SpanProcessor):
 
     def _export(self, batch: Sequence[ReadableSpan]) -> None:
         with self._export_lock:
+            self._in_flight = len(batch)
             try:
                 self.exporter.export(batch)
             except Exception as exc:
                 STATS.drop("export_failed", len(batch))
                 report_internal_error("export.batch", exc, reraise=False)
+            finally:
+                self._in_flight = 0
 
     # ------------------------------------------------------------------ control
     def force_flush(self, timeout_millis: int = 30000) -> bool:
@@ -154,7 +158,9 @@ class BatchExportProcessor(SpanProcessor):
 
         The worker drains the queue until the deadline. If it is still inside an
         export then (a dead endpoint retrying), the exporter is shut down to interrupt
-        it. Spans not exported by then are counted as ``dropped{reason="shutdown"}``.
+        it. Spans not exported by then are counted as ``dropped{reason="shutdown"}``,
+        the batch still inside ``export`` included (should that export finish before the
+        process exits, its spans are counted twice: over-reporting, never silent loss).
         """
         if self._shutdown:
             return
@@ -177,6 +183,10 @@ class BatchExportProcessor(SpanProcessor):
         except Exception as exc:
             report_internal_error("export.shutdown", exc, reraise=False)
         left = len(self._queue)
+        if self._worker.is_alive() and not own_thread:
+            # Still inside an export (slow scrubbing, a hung request) past the deadline:
+            # the daemon thread dies with the process, so its batch counts as dropped.
+            left += self._in_flight
         if left:
             STATS.drop("shutdown", left)
             self._queue.clear()

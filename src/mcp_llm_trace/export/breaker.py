@@ -155,22 +155,38 @@ class CircuitBreaker:
                 self._outcomes.clear()
         self._notify(change)
 
-    def record_failure(self, retry_after_s: float | None = None) -> None:
-        """The last attempt failed; ``retry_after_s`` is the server's back-off hint."""
+    def record_failure(self, retry_after_s: float | None = None, elapsed_s: float = 0.0) -> None:
+        """The last attempt failed; ``retry_after_s`` is the server's back-off hint and
+        ``elapsed_s`` how long the attempt took (a request that timed out after 2 s has
+        already waited 2 s of its back-off)."""
         with self._lock:
             self._consecutive += 1
             self._outcomes.append(False)
             self._probe_in_flight = False
             if self._state is BreakerState.HALF_OPEN:
-                self._failed_probes += 1
-                change = self._open(retry_after_s)
+                # A probe the server answered with Retry-After followed its guidance: the
+                # exponential sequence (for unguided probing) starts again after it, so a
+                # backend that recovers slowly after a long 503/Retry-After outage is
+                # probed at 2 s, 4 s … rather than at the cap straight away.
+                self._failed_probes = 0 if retry_after_s is not None else self._failed_probes + 1
+                change = self._open(retry_after_s, elapsed_s)
             elif self._state is BreakerState.OPEN:
                 change = None  # a straggler from before the breaker opened
             elif retry_after_s is not None or self._should_open():
-                change = self._open(retry_after_s)
+                change = self._open(retry_after_s, elapsed_s)
             else:
                 change = None
         self._notify(change)
+
+    def wait_for_probe(self, timeout_s: float) -> bool:
+        """Sleep until a probe is due if that happens within ``timeout_s``; ``True`` when
+        a request may be tried now (used by flush/shutdown to drain within a deadline)."""
+        wait = self.seconds_until_probe()
+        if wait > timeout_s:
+            return False
+        # 0 while another thread's probe is in flight: a short nap instead of spinning.
+        time.sleep(min(max(wait, 0.05), max(timeout_s, 0.0)))
+        return True
 
     # ------------------------------------------------------------------ internals
     def _should_open(self) -> bool:
@@ -182,7 +198,9 @@ class CircuitBreaker:
         failures = calls - sum(self._outcomes)
         return failures / calls >= self.failure_rate
 
-    def _open(self, retry_after_s: float | None) -> tuple[BreakerState, BreakerState] | None:
+    def _open(
+        self, retry_after_s: float | None, elapsed_s: float = 0.0
+    ) -> tuple[BreakerState, BreakerState] | None:
         cap = self.max_reset_timeout_s
         if retry_after_s is not None and retry_after_s >= 0:
             # The server said when to come back: that is the next probe time (capped, so
@@ -192,6 +210,9 @@ class CircuitBreaker:
             base = min(self.reset_timeout_s * (2 ** min(self._failed_probes, 16)), cap)
             # Jitter only shortens: the open period can never exceed the cap.
             backoff = base * (1.0 - self.jitter * random.random())
+            # The open period counts from the start of the failed attempt (a timeout has
+            # spent part of it waiting); never below a tenth of it, so probes stay spaced.
+            backoff = max(backoff - max(0.0, elapsed_s), backoff * 0.1)
         self._open_until = self._clock() + backoff
         self.opened_count += 1
         self._last_backoff = backoff

@@ -55,6 +55,9 @@ _SUCCESS = SpanExportResult.SUCCESS
 _FAILURE = SpanExportResult.FAILURE
 #: Longest time ``shutdown`` spends replaying the spool to a reachable destination.
 SHUTDOWN_DRAIN_S = 2.0
+#: With a spool, the longest the export thread waits for one request before handing
+#: the batch to a background sender and spooling the following batches meanwhile.
+SEND_HOLD_S = 1.0
 _TRANSIENT = {
     "408",
     "429",
@@ -128,26 +131,63 @@ class ResilientExporter(SpanExporter):
         self._replay_lock = threading.Lock()
         self._closing = threading.Event()
         self._replayer: threading.Thread | None = None
+        self._sender: threading.Thread | None = None
+        self._inflight = 0  # spans of a request the sender thread is still waiting on
 
     # ------------------------------------------------------------------ SpanExporter
     def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
-        """Send, or divert to the spool. Never raises (except in strict mode on our bugs)."""
+        """Send, or divert to the spool. Never raises (except in strict mode on our bugs).
+
+        With a spool, the export thread waits at most ``SEND_HOLD_S`` for a request: a
+        destination that accepts connections and never answers then costs the in-memory
+        queue nothing — the hanging request finishes (or fails into the spool) in the
+        background while the following batches go straight to the spool."""
         if not spans:
             return _SUCCESS
         try:
+            if self.spool is not None and self._inflight:
+                return self._divert(spans, failed=False)  # a previous request still hangs
             if self._closing.is_set() or not self.breaker.allow_request():
                 return self._divert(spans, failed=False)
-            if self._send_spans(spans):
-                self.breaker.record_success()
-                if self.spool is not None and self._has_pending():
-                    self._ensure_replayer()
-                return _SUCCESS
-            self._report_auth_failure()
-            self.breaker.record_failure(self._hint.take())
-            return self._divert(spans, failed=True)
+            if self.spool is None:
+                t0 = time.monotonic()
+                return self._settle(spans, self._send_spans(spans), t0)
+            return self._send_with_hold(spans)
         except Exception as exc:
             report_internal_error(f"export.resilience.{self.name}", exc)
             return _FAILURE
+
+    def _send_with_hold(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+        done = threading.Event()
+        result: list[SpanExportResult] = []
+
+        def run() -> None:
+            t0 = time.monotonic()
+            try:
+                result.append(self._settle(spans, self._send_spans(spans), t0))
+            except Exception as exc:
+                report_internal_error(f"export.resilience.{self.name}", exc, reraise=False)
+            finally:
+                self._inflight = 0
+                done.set()
+
+        self._inflight = len(spans)
+        sender = threading.Thread(target=run, name=f"mcp-llm-trace-send-{self.name}", daemon=True)
+        self._sender = sender
+        sender.start()
+        if done.wait(SEND_HOLD_S):
+            return result[0] if result else _FAILURE
+        return _SUCCESS  # handed off: the sender settles the batch (sent or spooled)
+
+    def _settle(self, spans: Sequence[ReadableSpan], ok: bool, t0: float) -> SpanExportResult:
+        if ok:
+            self.breaker.record_success()
+            if self.spool is not None and self._has_pending():
+                self._ensure_replayer()
+            return _SUCCESS
+        self._report_auth_failure()
+        self.breaker.record_failure(self._hint.take(), time.monotonic() - t0)
+        return self._divert(spans, failed=True)
 
     def force_flush(self, timeout_millis: int = 30000) -> bool:
         """Flush the inner exporter and replay the spool for up to ``timeout_millis``."""
@@ -164,11 +204,18 @@ class ResilientExporter(SpanExporter):
     def shutdown(self) -> None:
         """Try to drain the spool (up to ``SHUTDOWN_DRAIN_S`` while the destination
         accepts), stop replaying, shut down; log how many spans are left on disk."""
+        sender = self._sender
+        if sender is not None and sender is not threading.current_thread():
+            sender.join(SHUTDOWN_DRAIN_S)  # a hanging request: its batch ends in the spool
         try:
-            self.replay_pending(SHUTDOWN_DRAIN_S)
+            self.replay_pending(SHUTDOWN_DRAIN_S, wait_for_probe=True)
         except Exception as exc:
             report_internal_error(f"export.resilience.{self.name}.drain", exc, reraise=False)
         self._closing.set()
+        hanging = self._inflight
+        if hanging:
+            # Still waiting on its request: the daemon thread dies with the process.
+            STATS.drop("shutdown", hanging)
         if self.spool is not None:
             left = self.spool.pending_spans()
             if left:
@@ -197,17 +244,25 @@ class ResilientExporter(SpanExporter):
             out["spool_bytes"] = self.spool.size_bytes()
         return out
 
-    def replay_pending(self, timeout_s: float) -> int:
+    def replay_pending(self, timeout_s: float, *, wait_for_probe: bool = False) -> int:
         """Replay spooled batches now (this thread) until empty, the breaker refuses,
-        or ``timeout_s`` passes. Returns the number of spans replayed."""
+        or ``timeout_s`` passes. Returns the number of spans replayed.
+
+        With ``wait_for_probe`` (flush, shutdown), an open breaker whose next probe is
+        due before the deadline is waited for instead of giving up at once."""
         if self.spool is None:
             return 0
         deadline = time.monotonic() + timeout_s
         replayed = 0
         while time.monotonic() < deadline and not self._closing.is_set():
             n = self._replay_one()
-            if n <= 0:
+            if n == 0:
                 break
+            if n < 0:
+                left = deadline - time.monotonic()
+                if not wait_for_probe or not self.breaker.wait_for_probe(left):
+                    break
+                continue
             replayed += n
         return replayed
 
@@ -291,6 +346,7 @@ class ResilientExporter(SpanExporter):
             return self._replay_batch(spool, batch)
 
     def _replay_batch(self, spool: DiskSpool, batch: ClaimedBatch) -> int:
+        t0 = time.monotonic()
         try:
             ok = self._send_payload(batch.payload)
         except DecodeError as exc:
@@ -306,7 +362,7 @@ class ResilientExporter(SpanExporter):
         # only rejections of the batch itself count towards the poison-batch limit, so
         # frequent probes during a long outage cannot make the spool give data up.
         spool.nack(batch, count_attempt=status is not None and status not in _TRANSIENT)
-        self.breaker.record_failure(self._hint.take())
+        self.breaker.record_failure(self._hint.take(), time.monotonic() - t0)
         return -1
 
     def _ensure_replayer(self) -> None:

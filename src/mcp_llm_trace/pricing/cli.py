@@ -83,7 +83,7 @@ def _tokens_count(args: argparse.Namespace) -> int:
 
 
 def add_pricing_commands(subparsers: Any) -> Any:
-    """Register ``pricing show|cost|validate|import|diff`` on the top-level sub-parsers;
+    """Register ``pricing show|cost|validate|import|lint|diff|check`` on the top-level sub-parsers;
     returns the ``pricing`` sub-parsers (``sync-phoenix`` is added there)."""
     pricing = subparsers.add_parser("pricing", help="price table tools")
     sub = pricing.add_subparsers(dest="pricing_command", required=True)
@@ -110,13 +110,37 @@ def add_pricing_commands(subparsers: Any) -> Any:
     val.add_argument("--dir", help="directory of *.yml (default: the shipped data)")
     val.set_defaults(func=_validate)
 
-    imp = sub.add_parser("import", help="import prices and show the reviewed diff")
+    imp = sub.add_parser(
+        "import",
+        help="import prices: validated overlay file (default), --dry-run or --in-place",
+    )
     imp.add_argument("--from", dest="source", choices=["genai-prices", "litellm"], required=True)
     imp.add_argument("--file", help="LiteLLM model_prices_and_context_window.json")
-    imp.add_argument("--dir", help="price directory to compare/write (default: shipped data)")
-    imp.add_argument("--write", action="store_true", help="write the merged files")
+    imp.add_argument("--dir", help="price directory to compare/merge (default: shipped data)")
+    mode = imp.add_mutually_exclusive_group()
+    mode.add_argument("--dry-run", action="store_true", help="print the diff, write nothing")
+    mode.add_argument(
+        "--in-place", action="store_true", help="maintainers: rewrite the changed files of --dir"
+    )
+    mode.add_argument("--write", action="store_true", help=argparse.SUPPRESS)  # = --in-place
+    imp.add_argument(
+        "--output",
+        "-o",
+        default="pricing-overlay.yml",
+        help="overlay file for pricing.files (default ./pricing-overlay.yml)",
+    )
+    imp.add_argument("--effective-from", help="date of new price entries (default: today)")
+    imp.add_argument("--plain", action="store_true", help="plain text even if rich is installed")
     imp.add_argument("--json", action="store_true")
     imp.set_defaults(func=_import)
+
+    lint = sub.add_parser("lint", help="floating aliases (-latest) priced like their targets")
+    lint.add_argument("--dir", help="directory of *.yml (default: the shipped data)")
+    lint.add_argument("--aliases", help="alias targets file (default: DIR/aliases.yaml)")
+    lint.add_argument("--at", help="compare prices in force on this date (default now)")
+    lint.add_argument("--strict", action="store_true", help="warnings fail too")
+    lint.add_argument("--json", action="store_true")
+    lint.set_defaults(func=_lint)
 
     diff = sub.add_parser("diff", help="compare two price directories/files")
     diff.add_argument("old")
@@ -241,42 +265,134 @@ def _validate(args: argparse.Namespace) -> int:
 
 def _import(args: argparse.Namespace) -> int:
     from mcp_llm_trace.pricing import importer
-    from mcp_llm_trace.pricing.merge import diff_docs, load_docs, merge_docs, write_docs
+    from mcp_llm_trace.pricing.merge import load_docs
+    from mcp_llm_trace.pricing.update import (
+        plan_update,
+        table_from_dir,
+        validate_plan,
+        write_in_place,
+        write_overlay,
+    )
 
+    try:
+        eff = date.fromisoformat(args.effective_from) if args.effective_from else None
+    except ValueError as exc:
+        print(f"error: --effective-from: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     try:
         if args.source == "litellm":
             if not args.file:
                 print("error: --from litellm needs --file", file=sys.stderr)
                 return EXIT_USAGE
-            imported = importer.from_litellm(args.file)
+            source = importer.load_litellm(args.file)
+            name = f"LiteLLM {Path(args.file).name}"
         else:
-            imported = importer.from_genai_prices()
+            source = importer.SourceData(importer.from_genai_prices())
+            name = "genai-prices"
     except (ImportError, OSError) as exc:
         print(f"error: source unavailable: {exc}", file=sys.stderr)
         return EXIT_UNAVAILABLE
+    except ValueError as exc:
+        print(f"error: cannot read the source: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    from mcp_llm_trace.pricing.aliases import load_aliases
+
     directory = _data_dir(args.dir) or Path("pricing")
     existing = load_docs(directory) if directory.is_dir() else {}
-    merged = merge_docs(existing, imported)
-    changes = diff_docs(existing, merged)
-    removed = [c for c in diff_docs(existing, imported) if c.kind == "removed"]
+    table = table_from_dir(directory) if directory.is_dir() else None
+    try:
+        aliases = load_aliases(directory / "aliases.yaml")
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    plan = plan_update(
+        existing,
+        source.docs,
+        table=table,
+        effective_from=eff,
+        skipped=source.skipped,
+        source_name=name,
+        aliases=aliases,
+    )
+    try:
+        if args.dry_run:
+            result = validate_plan(plan, directory)
+            written: list[Path] = []
+        elif args.in_place or args.write:
+            result, written = write_in_place(plan, directory)
+        else:
+            result = write_overlay(plan, directory, args.output)
+            written = [Path(args.output)] if result.ok and plan.touched else []
+    except ImportError as exc:  # pragma: no cover - jsonschema missing
+        print(f"error: {exc} (pip install jsonschema)", file=sys.stderr)
+        return EXIT_UNAVAILABLE
     if args.json:
-        _print_json([c.as_dict() for c in changes + removed])
+        _print_json(
+            {
+                **plan.as_dict(),
+                "problems": result.problems,
+                "pre_existing_problems": result.pre_existing,
+                "written": [str(p) for p in written],
+            }
+        )
     else:
-        for c in changes:
-            print(c)
-        for c in removed:
-            print(f"{c} (not in source; kept)")
-        print(f"{len(changes)} change(s), {len(removed)} missing from source", file=sys.stderr)
-    if args.write:
-        written = write_docs(directory, merged)
-        from mcp_llm_trace.pricing.validate import validate_dir
+        from mcp_llm_trace.pricing.report import print_plan
 
-        problems = validate_dir(directory)
-        for p in problems:
-            print(p, file=sys.stderr)
-        print(f"wrote {len(written)} file(s) to {directory}", file=sys.stderr)
-        return EXIT_PROBLEMS if problems else EXIT_OK
-    return EXIT_OK
+        print_plan(plan, plain=args.plain)
+        for problem in result.problems:
+            print(f"problem: {problem}", file=sys.stderr)
+        if result.pre_existing:
+            print(
+                f"({len(result.pre_existing)} problem(s) already in {directory})", file=sys.stderr
+            )
+        s = plan.summary()
+        print(
+            f"{s['models_changed']} model(s) changed ({s['keys_changed']} price keys), "
+            f"{s['models_added']} added, {s['held']} held for review",
+            file=sys.stderr,
+        )
+        if not result.ok:
+            print(
+                f"validation failed: {len(result.problems)} problem(s); nothing written",
+                file=sys.stderr,
+            )
+        elif written:
+            print(f"wrote {', '.join(map(str, written))}", file=sys.stderr)
+            if not (args.in_place or args.write):
+                print(f"use it: pricing.files: [{written[0]}]", file=sys.stderr)
+        elif not args.dry_run:
+            print("nothing to write", file=sys.stderr)
+    return EXIT_OK if result.ok else EXIT_PROBLEMS
+
+
+def _lint(args: argparse.Namespace) -> int:
+    from mcp_llm_trace.pricing.aliases import lint_aliases, load_aliases
+    from mcp_llm_trace.pricing.update import table_from_dir
+
+    directory = _data_dir(args.dir)
+    if directory is None or not directory.is_dir():
+        print(f"error: no price directory {directory}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        aliases = load_aliases(args.aliases or directory / "aliases.yaml")
+        at = _parse_at(args.at)
+    except (ValueError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    findings = lint_aliases(table_from_dir(directory), aliases, at=at)
+    errors = [f for f in findings if f.level == "error"]
+    warnings = [f for f in findings if f.level == "warning"]
+    if args.json:
+        _print_json([f.__dict__ for f in findings])
+    else:
+        for f in findings:
+            print(f)
+        print(
+            f"{len(errors)} error(s), {len(warnings)} warning(s); "
+            f"{len(aliases)} documented alias(es)",
+            file=sys.stderr,
+        )
+    return EXIT_PROBLEMS if errors or (args.strict and warnings) else EXIT_OK
 
 
 def _diff(args: argparse.Namespace) -> int:

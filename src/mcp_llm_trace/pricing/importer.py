@@ -12,6 +12,7 @@ import functools
 import json
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -19,7 +20,16 @@ from typing import Any
 
 from mcp_llm_trace.pricing.providers import GENAI_TO_OURS, LITELLM_TO_OURS, PROVIDERS
 
-__all__ = ["dec_str", "from_genai_prices", "from_litellm", "provider_header"]
+__all__ = [
+    "LITELLM_MODES",
+    "SourceData",
+    "dec_str",
+    "from_genai_prices",
+    "from_litellm",
+    "litellm_ref",
+    "load_litellm",
+    "provider_header",
+]
 
 GENAI_URL = "https://github.com/pydantic/genai-prices"
 LITELLM_URL = "https://github.com/BerriAI/litellm/blob/main/model_prices_and_context_window.json"
@@ -243,45 +253,113 @@ def _per_million(value: Any) -> str:
     )
 
 
-def from_litellm(path: str | Path, today: date | None = None) -> dict[str, dict[str, Any]]:
-    """Convert LiteLLM's ``model_prices_and_context_window.json`` (exact names only)."""
+#: LiteLLM ``mode`` values imported: token-priced chat models (embeddings, images,
+#: audio, rerank, moderation and plain completions are skipped).
+LITELLM_MODES = ("chat", "responses")
+# A path segment that names a region, deployment or commitment, not a model:
+# ``bedrock/us-east-1/…``, ``bedrock/*/1-month-commitment/…``, ``vertex_ai/us-central1/…``.
+_DEPLOYMENT_SEGMENT = re.compile(
+    r"\*|[a-z]{2,}(?:-gov)?-[a-z]+-?\d+|\d+-month-commitment|invoke|converse|global"
+)
+_ROUTE_PREFIXES = ("bedrock/", "bedrock_converse/", "gemini/", "vertex_ai/")
+
+
+@dataclass
+class SourceData:
+    """Converted source documents plus the source keys skipped, by reason."""
+
+    docs: dict[str, dict[str, Any]]
+    skipped: dict[str, list[str]] = field(default_factory=dict)
+
+    def skip(self, reason: str, key: str) -> None:
+        """Record one skipped source key."""
+        self.skipped.setdefault(reason, []).append(key)
+
+
+def litellm_ref(key: str, litellm_provider: str, pid: str) -> str | None:
+    """The model name in a LiteLLM key (route prefixes removed), or None when the key
+    is a region/deployment path (``bedrock/us-east-1/…``) rather than a model name."""
+    ref = key
+    for prefix in (*_ROUTE_PREFIXES, f"{litellm_provider}/", f"{pid}/"):
+        if ref.startswith(prefix):
+            ref = ref[len(prefix) :]
+    if "*" in ref:
+        return None
+    parts = ref.split("/")
+    if any(_DEPLOYMENT_SEGMENT.fullmatch(p) for p in parts[:-1]):
+        return None
+    return ref
+
+
+def _litellm_prices(spec: Mapping[str, Any]) -> dict[str, Any]:
+    prices: dict[str, Any] = {}
+    for lkey, ours in _LITELLM_KEYS.items():
+        if spec.get(lkey) is not None:
+            prices[ours] = _per_million(spec[lkey])
+    tiers: dict[str, list[dict[str, Any]]] = {}
+    for lkey, value in spec.items():
+        m = _TIER_KEY.match(lkey)
+        if m and m["base"] in _LITELLM_KEYS and value is not None:
+            tiers.setdefault(_LITELLM_KEYS[m["base"]], []).append(
+                {"above": int(m["n"]) * 1000, "price": _per_million(value)}
+            )
+    for ours, items in tiers.items():
+        base = prices.get(ours)
+        if isinstance(base, str):
+            prices[ours] = {"base": base, "tiers": sorted(items, key=lambda t: int(t["above"]))}
+    return prices
+
+
+def load_litellm(
+    path: str | Path, today: date | None = None, *, modes: tuple[str, ...] = LITELLM_MODES
+) -> SourceData:
+    """Convert LiteLLM's ``model_prices_and_context_window.json``.
+
+    Only entries whose ``mode`` is in ``modes`` (chat/responses), of a provider we ship,
+    with a per-token price, whose key names a model (not a region or deployment path)
+    are kept; each is one model with its exact name as ``id`` and no match rules —
+    :func:`mcp_llm_trace.pricing.update.plan_update` maps them onto existing entries.
+    """
     data: Mapping[str, Any] = json.loads(Path(path).read_text(encoding="utf-8"))
     checked = (today or date.today()).isoformat()
-    source = {"name": "litellm model_prices_and_context_window.json", "url": LITELLM_URL}
-    docs: dict[str, dict[str, Any]] = {}
+    name = f"litellm {Path(path).name}"
+    source = {"name": name, "url": LITELLM_URL}
+    out = SourceData({})
+    seen: set[tuple[str, str, str]] = set()
     for key, spec in data.items():
         if not isinstance(spec, Mapping) or key == "sample_spec":
             continue
-        pid = LITELLM_TO_OURS.get(str(spec.get("litellm_provider", "")))
-        if pid is None or "input_cost_per_token" not in spec:
+        lprov = str(spec.get("litellm_provider", ""))
+        pid = LITELLM_TO_OURS.get(lprov)
+        if pid is None:
+            out.skip("provider not shipped", key)
             continue
-        model_id = (
-            key.split("/", 1)[1]
-            if "/" in key and key.split("/")[0] in (spec.get("litellm_provider"), pid)
-            else key
-        )
-        prices: dict[str, Any] = {}
-        for lkey, ours in _LITELLM_KEYS.items():
-            if spec.get(lkey) is not None:
-                prices[ours] = _per_million(spec[lkey])
-        for lkey, value in spec.items():
-            m = _TIER_KEY.match(lkey)
-            if m and m["base"] in _LITELLM_KEYS and value is not None:
-                ours = _LITELLM_KEYS[m["base"]]
-                base = prices.get(ours)
-                if isinstance(base, str):
-                    prices[ours] = {"base": base, "tiers": []}
-                if isinstance(prices.get(ours), dict):
-                    prices[ours]["tiers"].append(
-                        {"above": int(m["n"]) * 1000, "price": _per_million(value)}
-                    )
-        doc = docs.setdefault(pid, provider_header(pid, source))
-        doc["models"].append(
-            {
-                "id": model_id,
-                "match": {},
-                "provenance": {"source": source["name"], "url": LITELLM_URL, "checked": checked},
-                "prices": [prices],
-            }
-        )
-    return docs
+        if spec.get("mode") not in modes:
+            out.skip(f"mode {spec.get('mode')!r}", key)
+            continue
+        ref = litellm_ref(key, lprov, pid)
+        if ref is None:
+            out.skip("region/deployment key", key)
+            continue
+        if spec.get("input_cost_per_token") is None and spec.get("output_cost_per_token") is None:
+            out.skip("no per-token price", key)
+            continue
+        prices = _litellm_prices(spec)
+        dup = (pid, ref.lower(), json.dumps(prices, sort_keys=True))
+        if dup in seen:  # e.g. "gemini/x" and "x": one model, same prices
+            out.skip("duplicate name", key)
+            continue
+        seen.add(dup)
+        url = spec.get("source") if isinstance(spec.get("source"), str) else LITELLM_URL
+        item: dict[str, Any] = {"id": ref, "match": {}}
+        if isinstance(spec.get("max_input_tokens"), int) and spec["max_input_tokens"] > 0:
+            item["context_window"] = spec["max_input_tokens"]
+        item["provenance"] = {"source": name, "url": url, "checked": checked}
+        item["prices"] = [prices]
+        out.docs.setdefault(pid, provider_header(pid, source))["models"].append(item)
+    return out
+
+
+def from_litellm(path: str | Path, today: date | None = None) -> dict[str, dict[str, Any]]:
+    """Convert LiteLLM's ``model_prices_and_context_window.json`` (see :func:`load_litellm`)."""
+    return load_litellm(path, today).docs

@@ -32,7 +32,14 @@ from mcp_llm_trace.pricing.normalise import region_known, routes
 
 logger = logging.getLogger("mcp_llm_trace.pricing")
 
-__all__ = ["PriceTable", "ProviderInfo", "Resolution", "load_yaml", "shipped_pricing_dir"]
+__all__ = [
+    "PriceTable",
+    "ProviderInfo",
+    "Resolution",
+    "load_yaml",
+    "load_yaml_documents",
+    "shipped_pricing_dir",
+]
 
 _COMPACT_DATE = re.compile(r"-(20\d{2})(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])(?=-|:|@|$)")
 _CACHE_MAX = 4096
@@ -60,6 +67,15 @@ def load_yaml(path: Path) -> Any:
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     with path.open("rb") as fh:
         return yaml.load(fh, Loader=loader)
+
+
+def load_yaml_documents(path: Path) -> list[Any]:
+    """Every YAML document of a file (``---`` separated), C loader when available."""
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    with path.open("rb") as fh:
+        return [d for d in yaml.load_all(fh, Loader=loader) if d is not None]
 
 
 @dataclass(frozen=True)
@@ -159,27 +175,34 @@ class PriceTable:
         return table
 
     def add_file(self, path: str | Path, *, user: bool = True) -> int:
-        """Load one provider YAML file; returns the number of models added."""
+        """Load one provider YAML file; returns the number of models added.
+
+        A file may hold several YAML documents (``---``), one provider each: the
+        overlay that ``pricing import`` writes is such a file.
+        """
         path = Path(path)
         raw = path.read_bytes()
-        data = load_yaml(path)
-        if not isinstance(data, Mapping) or "provider" not in data:
+        docs = load_yaml_documents(path)
+        if not docs or any(not isinstance(d, Mapping) or "provider" not in d for d in docs):
             raise ValueError(f"{path}: not a pricing file (needs 'provider' and 'models')")
-        info = self._provider_from(data)
-        currency = str(data.get("currency", "USD"))
-        source = str((data.get("source") or {}).get("name", path.name))
-        entries = [
-            parse_model(info.id, m, currency=currency, source=source) for m in data["models"]
-        ]
+        parsed: list[tuple[ProviderInfo, list[PriceEntry]]] = []
+        for data in docs:
+            info = self._provider_from(data)
+            currency = str(data.get("currency", "USD"))
+            source = str((data.get("source") or {}).get("name", path.name))
+            entries = [
+                parse_model(info.id, m, currency=currency, source=source) for m in data["models"]
+            ]
+            parsed.append((info, entries))
         with self._lock:
-            self._register_provider(info)
-            layer = self._user if user else self._base
-            layer.add(entries)
+            for info, entries in parsed:
+                self._register_provider(info)
+                (self._user if user else self._base).add(entries)
             self._digest.update(raw)
             self.files.append(path)
             self._user_changes += int(user)
             self._cache.clear()
-        return len(entries)
+        return sum(len(entries) for _, entries in parsed)
 
     def add_entry(self, entry: PriceEntry, *, provider_names: Iterable[str] = ()) -> None:
         """Add (or replace) one model in the user layer (``register_price``)."""
