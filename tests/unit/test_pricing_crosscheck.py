@@ -144,3 +144,19 @@ def test_litellm_cost_applies_off_peak_windows_by_weekday() -> None:
     assert litellm_cost(spec, usage, tuesday.replace(hour=3)) == 2  # peak
     assert litellm_cost(spec, usage, tuesday.replace(hour=12)) == 1
     assert litellm_cost(spec, usage, saturday.replace(hour=3)) == 1  # weekend: all day
+
+
+def test_import_holds_reviewed_differences() -> None:
+    """A LiteLLM import never re-applies a price we reviewed and kept (deepseek-chat)."""
+    from mcp_llm_trace.pricing.importer import from_litellm
+    from mcp_llm_trace.pricing.merge import load_docs
+    from mcp_llm_trace.pricing.update import plan_update
+
+    assert _DIR is not None
+    existing, source = load_docs(_DIR), from_litellm(SNAPSHOT)
+    reviewed = load_reviewed(REVIEWED)
+    kept = plan_update(existing, source, reviewed=reviewed)
+    assert ("deepseek", "deepseek-chat") in {(h.provider, h.model) for h in kept.held}
+    assert not [c for c in kept.changes if c.model == "deepseek-chat"]
+    naive = plan_update(existing, source)
+    assert [c for c in naive.changes if c.model == "deepseek-chat"]

@@ -305,6 +305,15 @@ def _import(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    reviewed: set[tuple[str, str]] = set()
+    if args.source == "litellm":
+        from mcp_llm_trace.pricing.crosscheck import load_reviewed
+
+        try:
+            reviewed = load_reviewed(directory / "reviewed-differences.yaml")
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_USAGE
     plan = plan_update(
         existing,
         source.docs,
@@ -313,6 +322,7 @@ def _import(args: argparse.Namespace) -> int:
         skipped=source.skipped,
         source_name=name,
         aliases=aliases,
+        reviewed=reviewed,
     )
     try:
         if args.dry_run:
