@@ -182,10 +182,19 @@ def _show(args: argparse.Namespace) -> int:
     if entry is None:
         print(f"no price for {args.model!r}", file=sys.stderr)
         return EXIT_UNPRICED
+    from mcp_llm_trace.pricing.model import WEEKDAYS
+
     history: list[dict[str, Any]] = []
     for p in entry.history:
         prices = {k: (str(v) if not hasattr(v, "tiers") else repr(v)) for k, v in p.prices.items()}
-        history.append({"effective_from": p.effective_from, "hours_utc": p.hours_utc, **prices})
+        cond: dict[str, Any] = {"effective_from": p.effective_from, "hours_utc": p.hours_utc}
+        if p.weekdays is not None:
+            cond["weekdays"] = [WEEKDAYS[d] for d in sorted(p.weekdays)]
+        if p.except_dates:
+            cond["except_dates"] = sorted(p.except_dates)
+        if p.calendar_offset:
+            cond["calendar_offset_hours"] = p.calendar_offset.total_seconds() / 3600
+        history.append({**cond, **prices})
     data = {
         "provider": entry.provider,
         "id": entry.id,
@@ -194,6 +203,7 @@ def _show(args: argparse.Namespace) -> int:
         "currency": entry.currency,
         "unit": "per million tokens (per_request: per request)",
         "history": history,
+        "retired": entry.retired,
         "provenance": dict(entry.provenance),
         "pricing_version": table.version,
     }
@@ -205,7 +215,15 @@ def _show(args: argparse.Namespace) -> int:
             when = h.pop("effective_from") or "(initial)"
             hours = h.pop("hours_utc")
             extra = f" during {hours[0]}-{hours[1]} UTC" if hours else ""
+            if "weekdays" in h:
+                extra += " on " + ",".join(h.pop("weekdays"))
+            if "calendar_offset_hours" in h:
+                extra += f" (calendar UTC{h.pop('calendar_offset_hours'):+g}h)"
+            if "except_dates" in h:
+                extra += " except " + ",".join(str(d) for d in h.pop("except_dates"))
             print(f"  from {when}{extra}: " + ", ".join(f"{k}={v}" for k, v in h.items()))
+        if entry.retired:
+            print(f"  retired by the vendor: {entry.retired}")
         print(f"  source: {entry.provenance.get('source')} {entry.provenance.get('url', '')}")
     return EXIT_OK
 
