@@ -215,6 +215,7 @@ TOKENS_ENCODING: Final = "mcp_llm_trace.tokens.encoding"
 COST_CURRENCY: Final = "mcp_llm_trace.cost.currency"
 COST_PRICE_SOURCE: Final = "mcp_llm_trace.cost.price_source"
 COST_PRICED: Final = "mcp_llm_trace.cost.priced"
+COST_REGION_UNKNOWN: Final = "mcp_llm_trace.cost.region_unknown"  # standard price, region unpriced
 COST_PRICING_VERSION: Final = "mcp_llm_trace.cost.pricing_version"
 COST_TOTAL: Final = "mcp_llm_trace.cost.total"
 SCRUB_REDACTIONS: Final = "mcp_llm_trace.scrub.redactions"

@@ -149,3 +149,25 @@ def test_pricing_disabled_counts_tokens_only(tracer_spans: Any) -> None:
     (out,) = CostEnrichmentTransform(cfg).transform([_span(tracer_spans, GENAI_ONLY)])
     assert sc.LLM_TOKEN_TOTAL in out.attributes
     assert sc.COST_PRICED not in out.attributes
+
+
+def test_region_qualified_bedrock_id_without_a_regional_price_is_marked(tracer_spans: Any) -> None:
+    def usage_span(model: str) -> ReadableSpan:
+        return _span(
+            tracer_spans,
+            {
+                sc.GEN_AI_OPERATION_NAME: "chat",
+                sc.GEN_AI_PROVIDER_NAME: "aws.bedrock",
+                sc.GEN_AI_REQUEST_MODEL: model,
+                sc.GEN_AI_USAGE_INPUT_TOKENS: 1_000,
+                sc.GEN_AI_USAGE_OUTPUT_TOKENS: 100,
+            },
+        )
+
+    t = CostEnrichmentTransform(TelemetryConfig())
+    (regional,) = t.transform([usage_span("sa-east-1/amazon.nova-pro-v1:0")])
+    (plain,) = t.transform([usage_span("amazon.nova-pro-v1:0")])
+    assert regional.attributes[sc.COST_PRICED] is True
+    assert regional.attributes[sc.COST_REGION_UNKNOWN] is True
+    assert sc.COST_REGION_UNKNOWN not in plain.attributes
+    assert regional.attributes[sc.COST_TOTAL] == plain.attributes[sc.COST_TOTAL]

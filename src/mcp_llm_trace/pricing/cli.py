@@ -182,10 +182,19 @@ def _show(args: argparse.Namespace) -> int:
     if entry is None:
         print(f"no price for {args.model!r}", file=sys.stderr)
         return EXIT_UNPRICED
+    from mcp_llm_trace.pricing.model import WEEKDAYS
+
     history: list[dict[str, Any]] = []
     for p in entry.history:
         prices = {k: (str(v) if not hasattr(v, "tiers") else repr(v)) for k, v in p.prices.items()}
-        history.append({"effective_from": p.effective_from, "hours_utc": p.hours_utc, **prices})
+        cond: dict[str, Any] = {"effective_from": p.effective_from, "hours_utc": p.hours_utc}
+        if p.weekdays is not None:
+            cond["weekdays"] = [WEEKDAYS[d] for d in sorted(p.weekdays)]
+        if p.except_dates:
+            cond["except_dates"] = sorted(p.except_dates)
+        if p.calendar_offset:
+            cond["calendar_offset_hours"] = p.calendar_offset.total_seconds() / 3600
+        history.append({**cond, **prices})
     data = {
         "provider": entry.provider,
         "id": entry.id,
@@ -194,6 +203,7 @@ def _show(args: argparse.Namespace) -> int:
         "currency": entry.currency,
         "unit": "per million tokens (per_request: per request)",
         "history": history,
+        "retired": entry.retired,
         "provenance": dict(entry.provenance),
         "pricing_version": table.version,
     }
@@ -205,7 +215,15 @@ def _show(args: argparse.Namespace) -> int:
             when = h.pop("effective_from") or "(initial)"
             hours = h.pop("hours_utc")
             extra = f" during {hours[0]}-{hours[1]} UTC" if hours else ""
+            if "weekdays" in h:
+                extra += " on " + ",".join(h.pop("weekdays"))
+            if "calendar_offset_hours" in h:
+                extra += f" (calendar UTC{h.pop('calendar_offset_hours'):+g}h)"
+            if "except_dates" in h:
+                extra += " except " + ",".join(str(d) for d in h.pop("except_dates"))
             print(f"  from {when}{extra}: " + ", ".join(f"{k}={v}" for k, v in h.items()))
+        if entry.retired:
+            print(f"  retired by the vendor: {entry.retired}")
         print(f"  source: {entry.provenance.get('source')} {entry.provenance.get('url', '')}")
     return EXIT_OK
 
@@ -305,6 +323,15 @@ def _import(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    reviewed: set[tuple[str, str]] = set()
+    if args.source == "litellm":
+        from mcp_llm_trace.pricing.crosscheck import load_reviewed
+
+        try:
+            reviewed = load_reviewed(directory / "reviewed-differences.yaml")
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_USAGE
     plan = plan_update(
         existing,
         source.docs,
@@ -313,6 +340,7 @@ def _import(args: argparse.Namespace) -> int:
         skipped=source.skipped,
         source_name=name,
         aliases=aliases,
+        reviewed=reviewed,
     )
     try:
         if args.dry_run:
@@ -445,12 +473,40 @@ def _check(args: argparse.Namespace) -> int:
         "source_models": result.source_models,
         "overlapping": result.overlapping,
         "agreeing": result.agreeing,
+        "agreement_pct": round(100 * result.agreement, 1),
+        "current_coverage_pct": round(100 * result.coverage, 1),
         "unpriced": len(result.unpriced),
         "unreviewed": len(result.unreviewed),
+        "stale_reviewed": len(result.stale_reviewed),
+    }
+    providers = {
+        pid: {
+            **row,
+            "coverage_pct": round(100 * row["current_priced"] / row["current"], 1)
+            if row["current"]
+            else 100.0,
+        }
+        for pid, row in result.by_provider().items()
     }
     if args.json:
-        _print_json({"summary": summary, "disagreements": rows})
+        _print_json(
+            {
+                "summary": summary,
+                "providers": providers,
+                "disagreements": rows,
+                "unpriced": [f"{p}/{m}" for p, m in result.unpriced],
+                "stale_reviewed": [f"{p}/{m}" for p, m in result.stale_reviewed],
+            }
+        )
     else:
+        for pid, row in providers.items():
+            print(
+                f"{pid:<10} current {row['current_priced']}/{row['current']} priced "
+                f"({row['coverage_pct']}%), {row['agreeing']}/{row['priced']} agree",
+                file=sys.stderr,
+            )
+        for p, m in result.stale_reviewed:
+            print(f"stale reviewed difference (no longer differs): {p}/{m}", file=sys.stderr)
         for r in rows:
             mark = "reviewed" if r["reviewed"] else "UNREVIEWED"
             print(

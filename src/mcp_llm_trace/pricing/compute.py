@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -178,11 +179,14 @@ def compute_cost(
     if usage is None:
         raise TypeError("compute_cost() needs usage=Usage(input_tokens=..., output_tokens=...)")
     tbl = table or get_price_table()
-    entry = tbl.find(model, provider) if model else None
-    if entry is None:
+    hit = tbl.lookup(model, provider) if model else None
+    if hit is None:
         _warn_once(model, provider, tbl)
         return Cost.unpriced(f"no price for model {model!r} (provider {provider!r})")
-    return cost_for_entry(entry, usage, at)
+    cost = cost_for_entry(hit.entry, usage, at)
+    if hit.region is not None:
+        cost = replace(cost, region=hit.region, region_unknown=hit.region_unknown)
+    return cost
 
 
 def _warn_once(model: str, provider: str | None, table: PriceTable) -> None:
@@ -191,7 +195,9 @@ def _warn_once(model: str, provider: str | None, table: PriceTable) -> None:
         if key in _warned or len(_warned) >= _WARN_MAX:
             return
         _warned.add(key)
-    if provider and table.resolve_provider(provider) is None:
+    if provider and provider.strip().lower() == "openrouter":
+        why = "an OpenRouter id of a vendor we do not price, or a ':free' variant"
+    elif provider and table.resolve_provider(provider) is None:
         why = f"unknown provider {provider!r}"
     else:
         why = "not in the price table (or ambiguous without a provider)"

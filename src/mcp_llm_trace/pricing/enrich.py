@@ -38,7 +38,8 @@ from mcp_llm_trace.pricing.compute import (
     get_price_table,
     use_price_files,
 )
-from mcp_llm_trace.pricing.model import Cost, PriceEntry, Usage
+from mcp_llm_trace.pricing.model import Cost, Usage
+from mcp_llm_trace.pricing.table import Resolution
 
 __all__ = ["CostCallback", "CostEnrichmentTransform"]
 
@@ -109,7 +110,7 @@ class CostEnrichmentTransform:
         # the ids in the keys cannot be reused while cached.
         self._generation: tuple[int, str] | None = None
         self._version = ""
-        self._models: dict[tuple[str, str | None], tuple[PriceEntry | None, str | None]] = {}
+        self._models: dict[tuple[str, str | None], tuple[Resolution | None, str | None]] = {}
         self._costs: dict[tuple[Any, ...], tuple[Any, Any, Cost, dict[str, Any]]] = {}
 
     def _check_table(self) -> None:
@@ -274,6 +275,8 @@ class CostEnrichmentTransform:
             extra[sc.COST_TOTAL] = format(cost.total, "f")
             extra[sc.COST_CURRENCY] = cost.currency
             extra[sc.COST_PRICE_SOURCE] = cost.price_source
+            if cost.region_unknown:
+                extra[sc.COST_REGION_UNKNOWN] = True
         return extra
 
     def _cached_cost(
@@ -291,13 +294,15 @@ class CostEnrichmentTransform:
             use = provider
             if use and table.resolve_provider(use) is None:
                 use = None  # e.g. "langchain": let the model id decide
-            found = (table.find(model, use), use)
+            found = (table.lookup(model, use), use)
             if len(self._models) >= _CACHE_MAX:
                 self._models.clear()
             self._models[key] = found
-        entry, use = found
-        if entry is None or at is None:
-            return compute_cost(model, use, usage, at), None  # unpriced (warns once) / "now"
+        resolved, use = found
+        if resolved is None or at is None or resolved.region is not None:
+            # unpriced (warns once) / "now" / a region-qualified id (region marker)
+            return compute_cost(model, use, usage, at), None
+        entry = resolved.entry
         point = entry.prices_at(at.date(), at.timetz().replace(tzinfo=None))
         ckey = (
             id(entry),

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
 __all__ = [
     "PRICE_KEYS",
+    "WEEKDAYS",
     "Cost",
     "ModelPrices",
     "PriceEntry",
@@ -114,6 +115,9 @@ class Cost:
 
     ``input`` is uncached (text and audio) input, ``output`` is non-reasoning output;
     ``total`` also includes a per-request fee when the model has one (``request``).
+    ``region`` is the region/geography the model id named (a Bedrock ``us-gov.`` profile,
+    an ARN's region); ``region_unknown`` means the table has no price for it and the
+    model's standard price was used (the real cost may be higher).
     """
 
     input: Decimal
@@ -128,6 +132,8 @@ class Cost:
     request: Decimal = _ZERO
     model_id: str | None = None
     provider: str | None = None
+    region: str | None = None
+    region_unknown: bool = False
 
     @property
     def prompt(self) -> Decimal:
@@ -171,30 +177,56 @@ class TieredPrice:
 PriceValue = Decimal | TieredPrice
 
 
+#: Weekday names of ``weekdays`` conditions, Monday first (``date.weekday()`` order).
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
 @dataclass(frozen=True)
 class PricePoint:
-    """One history entry: prices valid from ``effective_from`` (and, when set, only in
-    the daily UTC window ``hours_utc``, e.g. off-peak discounts)."""
+    """One history entry: prices valid from ``effective_from`` and, when conditions are
+    set, only while they hold (off-peak/peak windows):
+
+    - ``hours_utc``: a daily UTC window ``(start, end)``, end exclusive, may wrap midnight;
+    - ``weekdays``: the days (``0`` = Monday … ``6`` = Sunday) it applies on;
+    - ``except_dates``: dates it does not apply on (e.g. public holidays);
+    - ``calendar_offset``: the UTC offset of the calendar that ``weekdays`` and
+      ``except_dates`` refer to (DeepSeek: Beijing time, ``+08:00``); default UTC.
+    """
 
     prices: Mapping[str, PriceValue]
     effective_from: date | None = None
     hours_utc: tuple[time, time] | None = None
+    weekdays: frozenset[int] | None = None
+    except_dates: frozenset[date] = frozenset()
+    calendar_offset: timedelta = timedelta(0)
+
+    @property
+    def conditional(self) -> bool:
+        """Whether the entry applies only at some times (a window), not from a date on."""
+        return self.hours_utc is not None or self.weekdays is not None or bool(self.except_dates)
 
     def active(self, day: date, clock: time) -> bool:
         """Whether this entry applies at ``day``/``clock`` (UTC)."""
         if self.effective_from is not None and day < self.effective_from:
             return False
+        if self.weekdays is not None or self.except_dates:
+            local = (datetime.combine(day, clock) + self.calendar_offset).date()
+            if self.weekdays is not None and local.weekday() not in self.weekdays:
+                return False
+            if local in self.except_dates:
+                return False
         if self.hours_utc is None:
             return True
         start, end = self.hours_utc
-        if end < start:  # window wraps midnight
+        if end <= start:  # window wraps midnight (start == end: all day)
             return clock >= start or clock < end
         return start <= clock < end
 
 
 @dataclass(frozen=True)
 class PriceEntry:
-    """A model's prices: id, match rules, history, currency, provenance."""
+    """A model's prices: id, match rules, history, currency, provenance, and the date
+    the vendor retired the id (``retired``; informational, prices stay in force)."""
 
     provider: str
     id: str
@@ -206,6 +238,7 @@ class PriceEntry:
     name: str | None = None
     context_window: int | None = None
     provenance: Mapping[str, Any] = field(default_factory=dict)
+    retired: date | None = None
 
     def names(self) -> frozenset[str]:
         """Exact (lower-case) names: the id and every alias."""
@@ -257,6 +290,16 @@ def _parse_date(value: Any) -> date | None:
     return date.fromisoformat(str(value))
 
 
+def _parse_offset(value: Any) -> timedelta:
+    """``'+08:00'`` → ``timedelta(hours=8)``; ``None`` → zero (UTC)."""
+    if not value:
+        return timedelta(0)
+    text = str(value)
+    sign = -1 if text.startswith("-") else 1
+    hours, _, minutes = text.lstrip("+-").partition(":")
+    return sign * timedelta(hours=int(hours), minutes=int(minutes or 0))
+
+
 def parse_model(provider: str, raw: Mapping[str, Any], *, currency: str, source: str) -> PriceEntry:
     """Build a :class:`PriceEntry` from one YAML ``models:`` item (already validated)."""
     mid = str(raw["id"])
@@ -269,7 +312,19 @@ def parse_model(provider: str, raw: Mapping[str, Any], *, currency: str, source:
         window = None
         if hours:
             window = (time.fromisoformat(hours["start"]), time.fromisoformat(hours["end"]))
-        points.append(PricePoint(prices, _parse_date(item.get("effective_from")), window))
+        days = item.get("weekdays")
+        points.append(
+            PricePoint(
+                prices,
+                _parse_date(item.get("effective_from")),
+                window,
+                frozenset(WEEKDAYS.index(str(d).lower()[:3]) for d in days)
+                if days is not None
+                else None,
+                frozenset(d for d in map(_parse_date, item.get("except_dates") or ()) if d),
+                _parse_offset(item.get("calendar_utc_offset")),
+            )
+        )
     prov = raw.get("provenance") or {}
     return PriceEntry(
         provider=provider,
@@ -282,6 +337,7 @@ def parse_model(provider: str, raw: Mapping[str, Any], *, currency: str, source:
         name=raw.get("name"),
         context_window=raw.get("context_window"),
         provenance=dict(prov),
+        retired=_parse_date(raw.get("retired")),
     )
 
 

@@ -1,6 +1,8 @@
 """The price table: shipped YAML files + user layers, and model/provider resolution.
 
-Matching (docs/pricing.md): the model reference is lower-cased, then
+Matching (docs/pricing.md): the model reference is normalised (:mod:`.normalise`:
+Bedrock ARNs and inference profiles, ``models/…``, Vertex paths, OpenRouter ids) and
+lower-cased, then
 1. exact names (a model's ``id`` and its ``match.aliases``) win;
 2. otherwise ``match.regex`` rules, always *full* matches; when several models'
    rules match, the rule with the longest literal prefix wins;
@@ -26,10 +28,18 @@ from pathlib import Path
 from typing import Any
 
 from mcp_llm_trace.pricing.model import PriceEntry, literal_prefix, parse_model
+from mcp_llm_trace.pricing.normalise import region_known, routes
 
 logger = logging.getLogger("mcp_llm_trace.pricing")
 
-__all__ = ["PriceTable", "ProviderInfo", "load_yaml", "load_yaml_documents", "shipped_pricing_dir"]
+__all__ = [
+    "PriceTable",
+    "ProviderInfo",
+    "Resolution",
+    "load_yaml",
+    "load_yaml_documents",
+    "shipped_pricing_dir",
+]
 
 _COMPACT_DATE = re.compile(r"-(20\d{2})(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])(?=-|:|@|$)")
 _CACHE_MAX = 4096
@@ -78,6 +88,17 @@ class ProviderInfo:
     fallback: tuple[str, ...] = ()
     currency: str = "USD"
     owns: re.Pattern[str] | None = None
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """A lookup result: the entry, the region/geography the id named, and whether the
+    entry's price is not known to be that region's (``region_unknown``: the standard
+    price was used, e.g. a GovCloud profile of a model without a GovCloud price)."""
+
+    entry: PriceEntry
+    region: str | None = None
+    region_unknown: bool = False
 
 
 class _Layer:
@@ -135,7 +156,7 @@ class PriceTable:
         self._base = _Layer()
         self._user = _Layer()
         self._lock = threading.Lock()
-        self._cache: dict[tuple[str | None, str], PriceEntry | None] = {}
+        self._cache: dict[tuple[str | None, str], Resolution | None] = {}
         self._digest = hashlib.sha256()
         self._user_changes = 0
         self.files: list[Path] = []
@@ -242,22 +263,36 @@ class PriceTable:
 
         ``provider=None`` resolves from the model id: the first-party provider that
         ``owns`` the id (e.g. ``claude…`` → anthropic), else the one provider — or the one
-        first-party provider — that knows it; else None (ambiguous).
+        first-party provider — that knows it; else None (ambiguous). Ids are normalised
+        first (:mod:`.normalise`: Bedrock ARNs/profiles, ``models/…``, OpenRouter …).
         """
+        hit = self.lookup(model, provider)
+        return hit.entry if hit is not None else None
+
+    def lookup(self, model: str, provider: str | None = None) -> Resolution | None:
+        """Like :meth:`find`, with where the id points and whether the price fits it."""
         key = (provider.lower() if provider else None, model)
         try:
             return self._cache[key]
         except KeyError:
             pass
-        hit = self._find_uncached(model, provider)
+        hit = self._lookup_uncached(model, provider)
         with self._lock:
             if len(self._cache) >= _CACHE_MAX:
                 self._cache.clear()  # bounded: model names come from untrusted spans
             self._cache[key] = hit
         return hit
 
-    def _find_uncached(self, model: str, provider: str | None) -> PriceEntry | None:
-        ref = model.strip().lower()
+    def _lookup_uncached(self, model: str, provider: str | None) -> Resolution | None:
+        for route in routes(model, provider):
+            for name in route.names:
+                entry = self._find_name(name, route.provider)
+                if entry is not None:
+                    known = region_known(route, entry.id)
+                    return Resolution(entry, route.where, not known)
+        return None
+
+    def _find_name(self, ref: str, provider: str | None) -> PriceEntry | None:
         if provider:
             pid = self.resolve_provider(provider)
             if pid is None:
@@ -268,7 +303,7 @@ class PriceTable:
                 if self.resolve_provider(prefix) == pid:
                     hit = self._in_provider(pid, rest, fallback=True)
             return hit
-        if "/" in ref:  # "anthropic/claude-…" (LiteLLM/OpenRouter style)
+        if "/" in ref:  # "anthropic/claude-…" (LiteLLM style)
             prefix, rest = ref.split("/", 1)
             pid = self.resolve_provider(prefix)
             if pid is not None:

@@ -41,7 +41,8 @@ from mcp_llm_trace.pricing.merge import (
     updated_provenance,
     write_docs,
 )
-from mcp_llm_trace.pricing.model import PRICE_KEYS
+from mcp_llm_trace.pricing.model import PRICE_KEYS, PriceEntry
+from mcp_llm_trace.pricing.normalise import routes
 from mcp_llm_trace.pricing.table import PriceTable
 
 __all__ = [
@@ -197,6 +198,7 @@ def plan_update(
     skipped: Mapping[str, list[str]] | None = None,
     source_name: str = "",
     aliases: Iterable[AliasTarget] = (),
+    reviewed: Iterable[tuple[str, str]] = (),
 ) -> UpdatePlan:
     """Plan the import of ``imported`` (provider documents of a source) into ``existing``.
 
@@ -205,9 +207,12 @@ def plan_update(
     date; ``effective_from`` the date of the new entries (default: the source's own
     newer date, else ``day``). A floating source name (``mistral-large-latest``) updates
     the target ``aliases`` documents for it (``pricing/aliases.yaml``), never the entry
-    the name is currently an alias of; undocumented, it is held.
+    the name is currently an alias of; undocumented, it is held. A ``(provider, name)``
+    in ``reviewed`` (``pricing/reviewed-differences.yaml``: a difference from the source
+    that was checked and kept) is held, never applied.
     """
     day = day or datetime.now(timezone.utc).date()
+    accepted = {(p, n.lower()) for p, n in reviewed}
     table = table or _table_from_docs(existing)
     plan = UpdatePlan(
         existing={pid: copy.deepcopy(d) for pid, d in existing.items()},
@@ -224,6 +229,10 @@ def plan_update(
             ref = str(item["id"])
             plan.source_refs.append((pid, ref))
             entry = table.find(ref, pid)
+            if entry is not None and (pid, ref.lower()) in accepted:
+                why = "a reviewed difference (reviewed-differences.yaml): our price is kept"
+                plan.held.append(Held(pid, ref, "*", why))
+                continue
             own = (pid, ref.lower()) in targets and targets[(pid, ref.lower())] is None
             alias_of_other = entry is not None and entry.id.lower() != ref.lower()
             if FLOATING.search(ref.lower()) and not own and entry and alias_of_other:
@@ -248,13 +257,21 @@ def plan_update(
             if entry is None:
                 new.setdefault(pid, []).append(item)
                 continue
-            exact = ref.lower() in entry.names()
-            groups.setdefault((pid, entry.id), []).append((ref, item, exact))
+            groups.setdefault((pid, entry.id), []).append((ref, item, _exact(ref, pid, entry)))
     for (pid, eid), refs in sorted(groups.items()):
         _apply_group(plan, pid, eid, refs, day, effective_from)
     for pid, items in sorted(new.items()):
         _add_new(plan, pid, items, imported[pid], day, effective_from)
     return plan
+
+
+def _exact(ref: str, pid: str, entry: PriceEntry) -> bool:
+    """Whether source name ``ref`` is one of ``entry``'s names once normalised: a
+    Bedrock profile (``us.anthropic.claude-…``) counts like the bare id it prices as."""
+    names = entry.names()
+    return any(n in names for route in routes(ref, pid) for n in route.names) or (
+        ref.lower() in names
+    )
 
 
 def _model(docs: Mapping[str, Mapping[str, Any]], pid: str, mid: str) -> dict[str, Any]:

@@ -126,10 +126,18 @@ def _model_problems(models: Sequence[Mapping[str, Any]]) -> list[str]:
     return out
 
 
+_CONDITIONS = ("hours_utc", "weekdays", "except_dates")
+
+
+def _conditional(entry: Mapping[str, Any]) -> bool:
+    """A window entry (applies at some times only) rather than a dated price change."""
+    return any(entry.get(k) for k in _CONDITIONS)
+
+
 def _history_problems(entries: list[Any]) -> list[str]:
     out: list[str] = []
     last: str | None = None
-    dated = [e for e in entries if isinstance(e, dict) and not e.get("hours_utc")]
+    dated = [e for e in entries if isinstance(e, dict) and not _conditional(e)]
     for i, e in enumerate(dated):
         eff = e.get("effective_from")
         if eff is None:
@@ -142,6 +150,8 @@ def _history_problems(entries: list[Any]) -> list[str]:
     for e in entries:
         if not isinstance(e, dict):
             continue
+        if e.get("calendar_utc_offset") and not (e.get("weekdays") or e.get("except_dates")):
+            out.append("calendar_utc_offset needs weekdays or except_dates")
         for key in PRICE_KEYS:
             value = e.get(key)
             if isinstance(value, dict):
