@@ -1,9 +1,13 @@
 """Regex recognizers loaded from data files (``secrets.yml``, ``pii.yml``).
 
 A recognizer is data: a name, the entity type it reports, a regex, which group holds the
-sensitive part, cheap literal pre-filters and an optional validator (Luhn, IBAN checksum,
-…). Adding a pattern means editing YAML, not code; validators are the only code, and they
-are looked up by name so a typo in the YAML fails at load time (and in the tests).
+sensitive part, cheap literal pre-filters, optional validators (Luhn, IBAN checksum,
+``entropy>3.5`` …) and allow-lists (regexes or stopwords that mark a finding as not a
+secret). Adding a pattern means editing YAML, not code; validators are the only code, and
+they are looked up by name so a typo in the YAML fails at load time (and in the tests).
+
+A pack may have a ``defaults`` mapping, merged into each of its recognizers (lists are
+concatenated): ``secrets_public.yml`` uses it for gitleaks' global allow-list.
 """
 
 from __future__ import annotations
@@ -11,14 +15,29 @@ from __future__ import annotations
 import base64
 import binascii
 import ipaddress
+import math
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import Any, NamedTuple
 
-__all__ = ["Finding", "PatternPack", "Recognizer", "find_all", "load_pack"]
+__all__ = [
+    "FIRST_GROUP",
+    "Finding",
+    "PatternPack",
+    "Recognizer",
+    "find_all",
+    "load_pack",
+    "resolve_validator",
+    "shannon_entropy",
+]
+
+#: ``group: first`` — the first capture group that matched something non-empty (gitleaks'
+#: rule for patterns with several alternatives, each capturing its own secret).
+FIRST_GROUP = "first"
 
 
 class Finding(NamedTuple):
@@ -37,21 +56,49 @@ class Recognizer:
     name: str
     entity: str
     regex: re.Pattern[str]
-    group: int | str = 0
+    group: int | str = 0  # or FIRST_GROUP
     prefilter: tuple[str, ...] = ()  # lowercase literals; skip the regex unless one occurs
-    validator: Callable[[str], bool] | None = None
+    validator: Callable[[str], bool] | None = None  # all named validators, combined
+    allow: tuple[re.Pattern[str], ...] = ()  # a secret matching one of these is not reported
+    allow_match: tuple[re.Pattern[str], ...] = ()  # same, tested on the whole match
+    stopwords: tuple[str, ...] = ()  # lowercase; a secret containing one is not reported
 
     def find(self, text: str, lowered: str) -> Iterable[Finding]:
         """Findings in ``text`` (``lowered`` is ``text.lower()``, shared across recognizers)."""
         if self.prefilter and not any(p in lowered for p in self.prefilter):
             return
+        yield from self.find_unfiltered(text)
+
+    def find_unfiltered(self, text: str) -> Iterable[Finding]:
+        """Findings in ``text`` without the prefilter check (the caller did it)."""
         for m in self.regex.finditer(text):
-            start, end = m.span(self.group)
+            start, end = self._span(m)
             if start < 0 or start == end:
                 continue
-            if self.validator is not None and not self.validator(text[start:end]):
+            value = text[start:end]
+            if self.validator is not None and not self.validator(value):
+                continue
+            if self._allowed(value, m):
                 continue
             yield Finding(start, end, self.entity, self.name)
+
+    def _span(self, m: re.Match[str]) -> tuple[int, int]:
+        if self.group != FIRST_GROUP:
+            return m.span(self.group)
+        for g in range(1, (m.re.groups or 0) + 1):
+            start, end = m.span(g)
+            if end > start:
+                return start, end
+        return m.span(0)
+
+    def _allowed(self, value: str, m: re.Match[str]) -> bool:
+        if self.stopwords:
+            low = value.lower()
+            if any(w in low for w in self.stopwords):
+                return True
+        if any(a.search(value) for a in self.allow):
+            return True
+        return any(a.search(m.group(0)) for a in self.allow_match)
 
 
 @dataclass(frozen=True)
@@ -187,6 +234,14 @@ def _has_digit(value: str) -> bool:
     return any(c.isdigit() for c in value)
 
 
+def shannon_entropy(value: str) -> float:
+    """Shannon entropy of ``value`` in bits per character (0 for the empty string)."""
+    if not value:
+        return 0.0
+    n = len(value)
+    return -sum(c / n * math.log2(c / n) for c in Counter(value).values())
+
+
 VALIDATORS: dict[str, Callable[[str], bool]] = {
     "luhn": _luhn,
     "iban": _iban,
@@ -196,7 +251,50 @@ VALIDATORS: dict[str, Callable[[str], bool]] = {
     "has_digit": _has_digit,
 }
 
-_FLAGS = {"IGNORECASE": re.IGNORECASE, "MULTILINE": re.MULTILINE, "DOTALL": re.DOTALL}
+_FLAGS = {
+    "IGNORECASE": re.IGNORECASE,
+    "MULTILINE": re.MULTILINE,
+    "DOTALL": re.DOTALL,
+    "ASCII": re.ASCII,
+}
+_PARAMETRISED = re.compile(r"(?P<name>entropy)(?P<op>>=|>)(?P<value>\d+(?:\.\d+)?)")
+
+
+@cache
+def resolve_validator(name: str) -> Callable[[str], bool]:
+    """The validator called ``name``: one of :data:`VALIDATORS`, or a parametrised form.
+
+    Parametrised: ``entropy>X`` / ``entropy>=X`` — the value's Shannon entropy (bits per
+    character, :func:`shannon_entropy`) exceeds / reaches ``X``. Raises ``KeyError``.
+    """
+    if name in VALIDATORS:
+        return VALIDATORS[name]
+    m = _PARAMETRISED.fullmatch(name)
+    if m is None:
+        raise KeyError(name)
+    bound = float(m.group("value"))
+    if m.group("op") == ">":
+        return lambda value: shannon_entropy(value) > bound
+    return lambda value: shannon_entropy(value) >= bound
+
+
+def _combined(names: Sequence[str]) -> Callable[[str], bool] | None:
+    checks = tuple(resolve_validator(n) for n in names)
+    if not checks:
+        return None
+    if len(checks) == 1:
+        return checks[0]
+    return lambda value: all(check(value) for check in checks)
+
+
+def _names(value: object) -> tuple[str, ...]:
+    if value is None or value == "":
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, (list, tuple)):
+        return tuple(str(v) for v in value)
+    raise TypeError(f"expected a string or a list, got {value!r}")
 
 
 def compile_recognizer(spec: dict[str, Any], *, origin: str) -> Recognizer:
@@ -206,18 +304,39 @@ def compile_recognizer(spec: dict[str, Any], *, origin: str) -> Recognizer:
         flags = 0
         for f in spec.get("flags", ()):
             flags |= _FLAGS[f]
-        validator_name = spec.get("validator")
         group = spec.get("group", 0)
+        regex = re.compile(str(spec["regex"]), flags)
+        if isinstance(group, int) and not 0 <= group <= regex.groups:
+            raise KeyError(f"group {group}")
+        if isinstance(group, str) and group != FIRST_GROUP and group not in regex.groupindex:
+            raise KeyError(f"group {group!r}")
         return Recognizer(
             name=name,
             entity=str(spec["entity"]),
-            regex=re.compile(str(spec["regex"]), flags),
+            regex=regex,
             group=group if isinstance(group, (int, str)) else 0,
             prefilter=tuple(str(p).lower() for p in spec.get("prefilter", ())),
-            validator=VALIDATORS[validator_name] if validator_name else None,
+            validator=_combined(_names(spec.get("validator"))),
+            allow=tuple(re.compile(p, flags & re.ASCII) for p in _names(spec.get("allow"))),
+            allow_match=tuple(
+                re.compile(p, flags & re.ASCII) for p in _names(spec.get("allow_match"))
+            ),
+            stopwords=tuple(w.lower() for w in _names(spec.get("stopwords"))),
         )
     except (KeyError, re.error, TypeError) as exc:
         raise ValueError(f"{origin}: bad recognizer {name!r}: {exc!r}") from exc
+
+
+def _with_defaults(spec: Mapping[str, Any], defaults: Mapping[str, Any]) -> dict[str, Any]:
+    """``spec`` over the pack's ``defaults``: scalars are overridden, lists concatenated."""
+    merged = dict(defaults)
+    for key, value in spec.items():
+        base = merged.get(key)
+        if isinstance(base, list) and isinstance(value, list):
+            merged[key] = list(dict.fromkeys([*base, *value]))
+        else:
+            merged[key] = value
+    return merged
 
 
 @cache
@@ -227,8 +346,10 @@ def load_pack(filename: str) -> PatternPack:
 
     raw = resources.files("mcp_llm_trace.privacy").joinpath(filename).read_text("utf-8")
     data = yaml.safe_load(raw) or {}
+    defaults = data.get("defaults") or {}
     recognizers = tuple(
-        compile_recognizer(spec, origin=filename) for spec in data.get("recognizers", ())
+        compile_recognizer(_with_defaults(spec, defaults), origin=filename)
+        for spec in data.get("recognizers", ())
     )
     tables = {k: v for k, v in data.items() if k != "recognizers"}
     return PatternPack(recognizers=recognizers, tables=tables)

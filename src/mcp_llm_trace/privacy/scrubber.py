@@ -3,7 +3,8 @@
 Detectors, in order of label precedence when their findings overlap:
 
 1. the user's ``mask_patterns`` (regex + their own replacement);
-2. secret recognizers from ``secrets.yml`` (API keys, JWTs, PEM keys, URL passwords …);
+2. secret recognizers from ``secrets.yml`` (API keys, JWTs, PEM keys, URL passwords …)
+   and ``secrets_public.yml`` (generated from gitleaks' rule set: ~200 vendor formats);
 3. PII: Presidio in pattern mode (optionally NER), or the regex pack ``pii.yml`` when
    Presidio is switched off or not installed;
 4. ``key=value`` assignments whose key is a sensitive field (``fields.py``).
@@ -100,7 +101,9 @@ class Scrubber:
     def __init__(self, privacy: PrivacyConfig | None = None, *, cache_size: int = 8192) -> None:
         self.privacy = privacy or PrivacyConfig()
         secrets_pack = load_pack("secrets.yml")
-        self._secrets: tuple[Recognizer, ...] = secrets_pack.recognizers
+        self._secrets: tuple[Recognizer, ...] = (
+            secrets_pack.recognizers + load_pack("secrets_public.yml").recognizers
+        )
         pii_pack = load_pack("pii.yml")
         wanted = set(self.privacy.entities)
         self._regex_pii = tuple(r for r in pii_pack.recognizers if r.entity in wanted)
