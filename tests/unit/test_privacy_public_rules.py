@@ -18,6 +18,8 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -119,3 +121,57 @@ def _public():  # type: ignore[no-untyped-def]
     from mcp_llm_trace.privacy.patterns import load_pack
 
     return load_pack("secrets_public.yml")
+
+
+def _all_secret_recognizers():  # type: ignore[no-untyped-def]
+    from mcp_llm_trace.privacy.patterns import load_pack
+
+    return load_pack("secrets.yml").recognizers + _public().recognizers
+
+
+# ------------------------------------------------------------------ one-pass prefilter
+
+
+_ALPHABET = "aek_-.s1~ x"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.text(_ALPHABET, min_size=1, max_size=5), min_size=1, max_size=25),
+    st.text(_ALPHABET, max_size=80),
+)
+def test_literal_scanner_is_exact(literals: list[str], text: str) -> None:
+    from mcp_llm_trace.privacy.patterns import LiteralScanner
+
+    assert LiteralScanner(literals).present(text) == {lit for lit in literals if lit in text}
+
+
+def test_literal_scanner_on_the_real_prefilters_and_corpus() -> None:
+    from tests.corpus.evaluate import load_corpus
+
+    from mcp_llm_trace.privacy.patterns import LiteralScanner
+
+    literals = sorted({p for r in _all_secret_recognizers() for p in r.prefilter})
+    scanner = LiteralScanner(literals)
+    hits = 0
+    for row in load_corpus():
+        low = row["text"].lower()
+        expected = {lit for lit in literals if lit in low}
+        assert scanner.present(low) == expected, row["text"]
+        hits += len(expected)
+    assert hits > 500  # the comparison is not vacuous
+
+
+def test_recognizer_set_finds_what_every_recognizer_finds() -> None:
+    from tests.corpus.evaluate import load_corpus
+
+    from mcp_llm_trace.privacy.patterns import RecognizerSet, find_all
+
+    recognizers = _all_secret_recognizers()
+    rset = RecognizerSet(recognizers)
+    total = 0
+    for row in load_corpus():
+        expected = find_all(recognizers, row["text"])
+        assert rset.find_all(row["text"]) == expected
+        total += len(expected)
+    assert total > 200

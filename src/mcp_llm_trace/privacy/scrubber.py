@@ -35,6 +35,7 @@ import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from mcp_llm_trace._internal.errors import warn_once_per_interval
@@ -42,7 +43,13 @@ from mcp_llm_trace.config import PrivacyConfig, TelemetryConfig
 from mcp_llm_trace.privacy.cache import Counts, ScrubCache, text_key
 from mcp_llm_trace.privacy.fields import FieldRules
 from mcp_llm_trace.privacy.filters import plausible
-from mcp_llm_trace.privacy.patterns import Finding, Recognizer, find_all, load_pack
+from mcp_llm_trace.privacy.patterns import (
+    Finding,
+    Recognizer,
+    RecognizerSet,
+    find_all,
+    load_pack,
+)
 from mcp_llm_trace.privacy.presidio_engine import PresidioEngine, PresidioUnavailable
 
 logger = logging.getLogger("mcp_llm_trace.privacy")
@@ -104,6 +111,7 @@ class Scrubber:
         self._secrets: tuple[Recognizer, ...] = (
             secrets_pack.recognizers + load_pack("secrets_public.yml").recognizers
         )
+        self._secret_set = _secret_set(self._secrets)
         pii_pack = load_pack("pii.yml")
         wanted = set(self.privacy.entities)
         self._regex_pii = tuple(r for r in pii_pack.recognizers if r.entity in wanted)
@@ -250,7 +258,7 @@ class Scrubber:
                 if m.end() > m.start():
                     found.append((0, Finding(m.start(), m.end(), f"MASK:{i}", "mask")))
         lowered = text.lower()
-        found.extend((1, f) for f in find_all(self._secrets, text))
+        found.extend((1, f) for f in self._secret_set.find_all(text, lowered))
         found.extend((2, f) for f in self._detect_pii(text))
         found.extend((3, f) for f in self.fields.find(text, lowered))
         if self._allow:
@@ -321,6 +329,12 @@ class Scrubber:
             return f"[{label}]"
         digest = hmac.new(self._hmac_key, value.encode("utf-8", "surrogatepass"), hashlib.sha256)
         return f"<{label}_{digest.hexdigest()[:8]}>"
+
+
+@lru_cache(maxsize=8)
+def _secret_set(recognizers: tuple[Recognizer, ...]) -> RecognizerSet:
+    """One prefilter index per recognizer tuple (packs are cached: built once per process)."""
+    return RecognizerSet(recognizers)
 
 
 def _better(a: tuple[int, Finding], b: tuple[int, Finding]) -> bool:
