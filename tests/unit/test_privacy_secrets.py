@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from mcp_llm_trace.config import PrivacyConfig
@@ -91,3 +93,80 @@ def test_pack_is_well_formed_and_prefilters_admit_positives() -> None:
 def test_pem_without_end_line_is_replaced_to_the_end(scrubber: Scrubber) -> None:
     out = scrubber.scrub_text("key:\n-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhk")
     assert out == "key:\n[PRIVATE_KEY]"
+
+
+# Keyword-anchored generic secrets (generic_secret_assignment and the key/value attribute
+# form): key names that end in a secret word, in shapes the assignment keys do not match.
+GENERIC_POSITIVE = [
+    '"clientSecret": "9fK2mQ7xL0pR4tV8wZ"',
+    'const apiToken = "a8F3kL0qW9zX2mN7"',
+    "PGPASSWORD=Xk29fLq0Zm",
+    "SECRET_KEY_BASE=8d7f6a5b4c3e2f1a0b9c8d7e",
+    'consumerSecret := "Lq0Zm82hXk29fLq0"',
+    "secretAccessKey: 'wJa1rXUtnFEMIK7MDENGbPxRfiCY'",
+    '<add key="ClientSecret" value="Lq0Zm82hXk29fLq0"/>',
+    'mySecretValue = "R4nd0m-V4lu3-h3r3"',
+    '{\\"appSecret\\": \\"Zq81-kL0x_93Jd\\"}',
+    "TWITTER_CONSUMER_KEY ?= Qw9eR8tY7uI6oP5a",
+    "signingKey: 7f3a9c1e5b2d8f4a6c0e",
+]
+
+GENERIC_NEGATIVE = [
+    "token_count = 42",
+    "password = None",
+    "secret_name: my-secret",
+    'tokenizer = "cl100k_base"',
+    'accessToken = response.json()["access_token"]',
+    "apiKey: string",
+    "this.clientSecret = clientSecret",
+    "app.secret_key = os.urandom(24)",
+    "AUTH_TOKEN_TTL=3600",
+    "max_tokens: 4096",
+    "secretPath: /var/run/secrets/app",
+    'apiKeyUrl = "https://example.com/keys"',
+    "const clientSecret = process.env.CLIENT_SECRET",
+    "refreshToken: Optional[str] = None",
+    "tokens = tokenizer.encode(text)",
+    "idToken: ${ID_TOKEN}",
+    "userPassword = getpass.getpass()",
+    'accessKey: "<your-access-key>"',
+    'authToken = "****************"',
+    'sessionToken = "2024-06-01T10:00:00Z"',
+    "privateKey: ./keys/private.pem",
+    'appKey = config.get("app_key")',
+    'cacheKey = f"{user_id}:{session}"',
+    'nextPageToken = "CiAKGjBpNDd2Nmp2"',
+    'appToken = "unknown_%d" % code',
+]
+
+
+@pytest.mark.parametrize("text", GENERIC_POSITIVE)
+def test_generic_secret_assignment_is_found(scrubber: Scrubber, text: str) -> None:
+    report = scrubber.analyze(text)
+    assert "SECRET" in report.counts, (text, report.counts)
+    value = re.findall(r"[A-Za-z0-9_+/=-]{8,}", text)[-1]
+    assert value not in scrubber.scrub_text(text)
+
+
+@pytest.mark.parametrize("text", GENERIC_NEGATIVE)
+def test_generic_secret_assignment_leaves_code_alone(scrubber: Scrubber, text: str) -> None:
+    assert scrubber.scrub_text(text) == text
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("Xk29fLq0Zm", True),
+        ("8d7f6a5b4c3e2f1a0b9c", True),
+        ("my-secret-name", False),  # a word / identifier
+        ("2024-06-01", False),  # no letter
+        ("hunter22", False),  # entropy 2.75 < 3
+        ("aaaaBBBB1111", False),  # entropy 2 < 3
+        ("https://x.example/abc1", False),
+        ("os.environ[KEY]", False),
+        ("${SECRET_VALUE}", False),
+        ("xxxxxxxx1234", False),
+    ],
+)
+def test_secret_like_validator(value: str, expected: bool) -> None:
+    assert VALIDATORS["secret_like"](value) is expected

@@ -380,6 +380,33 @@ def _has_digit(value: str) -> bool:
     return any(c.isdigit() for c in value)
 
 
+# Values of secret-looking keys that are not secrets: words and identifiers (letters,
+# "_", ".", "-"), numbers/dates/versions (no letter), URLs and paths, calls, subscripts,
+# templates, substitutions and format strings, masks.
+_NOT_A_SECRET_VALUE = re.compile(
+    r"[A-Za-z_.\-]+|[^A-Za-z]+|[A-Za-z][\w+.-]*://.*|[~.]{0,2}/.*|[A-Za-z]:\\.*"
+    r"|.*[(\[{].*|[$%<@].*|.*(?:\*{3,}|x{4,}|X{4,}|\.{3,}).*|.*%[sd](?![A-Za-z0-9]).*"
+)
+
+
+def _secret_like(value: str) -> bool:
+    """A value under a secret-looking key looks random (keyword-anchored generic rule).
+
+    At least 8 characters from two classes (lower, upper, digit, other), Shannon entropy of
+    at least 3 bits per character, and none of the shapes of ``_NOT_A_SECRET_VALUE``.
+    """
+    v = value.strip()
+    if len(v) < 8 or _NOT_A_SECRET_VALUE.fullmatch(v):
+        return False
+    classes = (
+        any(c.islower() for c in v)
+        + any(c.isupper() for c in v)
+        + any(c.isdigit() for c in v)
+        + any(not c.isalnum() for c in v)
+    )
+    return classes >= 2 and shannon_entropy(v) >= 3.0
+
+
 def shannon_entropy(value: str) -> float:
     """Shannon entropy of ``value`` in bits per character (0 for the empty string)."""
     if not value:
@@ -395,6 +422,7 @@ VALIDATORS: dict[str, Callable[[str], bool]] = {
     "basic_auth": _basic_auth,
     "password_like": _password_like,
     "has_digit": _has_digit,
+    "secret_like": _secret_like,
 }
 
 _FLAGS = {
