@@ -25,6 +25,9 @@ Conversion (Go RE2 -> Python ``re``, see :func:`convert_regex`):
 * ``keywords`` -> ``prefilter`` (lowercased); ``secretGroup`` -> ``group``; without it,
   ``group: 1`` when the regex has one capture group, ``group: first`` (first non-empty
   group, gitleaks' rule) when it has several;
+* a pattern that is case-insensitive as a whole (leading ``(?i)``, no ``(?-i:``) is
+  written in lowercase with ``lowercase: true``: it runs on the lowercased text, where
+  ``re`` keeps its fast literal search (see ``Recognizer.icase``);
 * ``entropy: X`` -> validator ``entropy>X`` (Shannon entropy of the secret, bits/char);
 * rule allowlists: ``regexes`` on the secret -> ``allow``, on the match -> ``allow_match``,
   ``stopwords`` -> ``stopwords``; the global allowlist's regexes and stopwords go to
@@ -282,6 +285,33 @@ def strip_lazy_prefix(go: str) -> str:
     return go
 
 
+_CROSSING_RANGE = re.compile(r"(?<!\\)(?:[A-Z]-[^A-Z\\\]]|[^A-Za-z\\]-[a-z])")
+
+
+def lowercase_form(pattern: str) -> str | None:
+    """The ``lowercase: true`` form of a converted pattern that is case-insensitive as a
+    whole (leading ``(?i)``, no ``(?-i:...)``): letters outside escapes lowercased, scoped
+    ``(?i:`` groups made plain. ``None`` when the pattern does not qualify or has a range
+    like ``[A-z]`` whose meaning would change. See ``Recognizer.icase`` in patterns.py.
+    """
+    if not pattern.startswith("(?i)") or "(?-i" in pattern or _CROSSING_RANGE.search(pattern):
+        return None
+    body = pattern[len("(?i)") :].replace("(?i:", "(?:")
+    out: list[str] = []
+    i = 0
+    while i < len(body):
+        if body[i] == "\\":
+            out.append(body[i : i + 2])
+            i += 2
+        elif body.startswith("(?P", i):
+            out.append("(?P")
+            i += 3
+        else:
+            out.append(body[i].lower())
+            i += 1
+    return "".join(out)
+
+
 def compile_python(pattern: str) -> re.Pattern[str]:
     """Compile a converted pattern the way the loader does (ASCII), warnings as errors."""
     with warnings.catch_warnings():
@@ -330,12 +360,17 @@ def convert_rule(rule: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
         notes.append(f"regex rewritten for Python's backtracking engine: {old} -> {new}")
     py = convert_regex(go)
     compiled = compile_python(py)
+    lower = lowercase_form(py)
+    if lower is not None:
+        compile_python(lower)
     spec: dict[str, Any] = {
         "name": f"gitleaks.{rule_id}",
         "entity": entity_name(rule_id),
         "description": " ".join(str(rule.get("description", "")).split()),
-        "regex": py,
+        "regex": py if lower is None else lower,
     }
+    if lower is not None:
+        spec["lowercase"] = True
     if rule_id in WHOLE_MATCH:
         group: int | str = 0
     elif "secretGroup" in rule:
@@ -496,6 +531,8 @@ def render(data: dict[str, Any] | None = None) -> str:
         for key in ("entity", "description", "regex", "group"):
             if key in spec:
                 lines.append(f"    {key}: {_q(spec[key])}")
+        if spec.get("lowercase"):
+            lines.append("    lowercase: true")
         for key in ("flags", "prefilter"):
             lines.append(f"    {key}: {_list(spec[key])}")
         if "validator" in spec:
@@ -530,6 +567,8 @@ def stress(specs: Sequence[dict[str, Any]], limit_ms: float) -> list[tuple[str, 
         regex = compile_python(spec["regex"])
         worst = 0.0
         for text in stress_inputs(spec):
+            if spec.get("lowercase"):
+                text = text.lower()
             t0 = time.perf_counter()
             for _ in regex.finditer(text):
                 pass

@@ -216,7 +216,9 @@ def _positives(rule: Recognizer) -> list[str]:
     out = []
     for i in range(SAMPLES_PER_RULE):
         sample = matching_sample(
-            rule.regex, rng, lambda s, i=i: bool(_secrets(rule, _in_context(rule, s, i)))
+            rule.icase or rule.regex,  # lowercase rules: mixed-case samples from IGNORECASE
+            rng,
+            lambda s, i=i: bool(_secrets(rule, _in_context(rule, s, i))),
         )
         out.append(_in_context(rule, sample, i))
     return out
@@ -314,7 +316,9 @@ def test_skipped_duplicates_are_covered_by_our_pack(gen: ModuleType, rule_id: st
     rng = random.Random(zlib.crc32(rule_id.encode()))
     for i in range(20):
         sample = matching_sample(
-            theirs.regex, rng, lambda s, i=i: bool(_secrets(theirs, _in_context(theirs, s, i)))
+            theirs.icase or theirs.regex,
+            rng,
+            lambda s, i=i: bool(_secrets(theirs, _in_context(theirs, s, i))),
         )
         text = _in_context(theirs, sample, i)
         found = list(ours.find(text, text.lower()))
