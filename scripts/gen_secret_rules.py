@@ -28,6 +28,8 @@ Conversion (Go RE2 -> Python ``re``, see :func:`convert_regex`):
 * a pattern that is case-insensitive as a whole (leading ``(?i)``, no ``(?-i:``) is
   written in lowercase with ``lowercase: true``: it runs on the lowercased text, where
   ``re`` keeps its fast literal search (see ``Recognizer.icase``);
+* a leading ``\\b`` before a literal word character ``x`` becomes ``x(?<!\\wx)`` (same
+  test, made after ``x``, so the search can skip to the next ``x``);
 * ``entropy: X`` -> validator ``entropy>X`` (Shannon entropy of the secret, bits/char);
 * rule allowlists: ``regexes`` on the secret -> ``allow``, on the match -> ``allow_match``,
   ``stopwords`` -> ``stopwords``; the global allowlist's regexes and stopwords go to
@@ -312,6 +314,20 @@ def lowercase_form(pattern: str) -> str | None:
     return "".join(out)
 
 
+_LEADING_BOUNDARY = re.compile(r"\\b(\(*)([A-Za-z0-9_])")
+
+
+def move_leading_boundary(pattern: str) -> str:
+    """``\\b(x...`` -> ``(x(?<!\\wx)...``: the same test (``x`` is a word character), made
+    after ``x`` so that the pattern starts with a literal and ``re`` can skip ahead to the
+    next ``x`` instead of trying every position."""
+    m = _LEADING_BOUNDARY.match(pattern)
+    if m is None:
+        return pattern
+    parens, ch = m.groups()
+    return f"{parens}{ch}(?<!\\w{ch})" + pattern[m.end() :]
+
+
 def compile_python(pattern: str) -> re.Pattern[str]:
     """Compile a converted pattern the way the loader does (ASCII), warnings as errors."""
     with warnings.catch_warnings():
@@ -362,7 +378,10 @@ def convert_rule(rule: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     compiled = compile_python(py)
     lower = lowercase_form(py)
     if lower is not None:
+        lower = move_leading_boundary(lower)
         compile_python(lower)
+    else:
+        py = move_leading_boundary(py)
     spec: dict[str, Any] = {
         "name": f"gitleaks.{rule_id}",
         "entity": entity_name(rule_id),

@@ -331,3 +331,19 @@ def test_no_rule_backtracks_badly(gen: ModuleType) -> None:
     linear-time, Python's engine is not: a bad one takes seconds, a fine one milliseconds."""
     specs = gen.build(gen.load_upstream())["recognizers"]
     assert gen.stress(specs, limit_ms=500.0) == []
+
+
+def test_leading_boundary_is_moved_after_the_first_literal(gen: ModuleType) -> None:
+    moved = gen.move_leading_boundary(r"\b(ey[a-z]{3})")
+    assert moved == r"(e(?<!\we)y[a-z]{3})"
+    assert gen.move_leading_boundary(r"\b[a-z]") == r"\b[a-z]"  # not a literal: unchanged
+    old, new = re.compile(r"\b(ey[a-z]{3})", re.ASCII), re.compile(moved, re.ASCII)
+    for text in ["eyabc", "keyabc", " eyabc", "x-eyabc", "_eyabc", "eyab"]:
+        assert [m.span(1) for m in old.finditer(text)] == [m.span(1) for m in new.finditer(text)]
+
+
+def test_lowercase_form(gen: ModuleType) -> None:
+    assert gen.lowercase_form(r"(?i)(?:Twitter)[A-Z0-9](?i:\S)") == r"(?:twitter)[a-z0-9](?:\S)"
+    assert gen.lowercase_form(r"(?i)a(?-i:B)") is None  # a case-sensitive part
+    assert gen.lowercase_form(r"(?i)[A-z]") is None  # a range whose meaning would change
+    assert gen.lowercase_form(r"abc") is None  # not case-insensitive
