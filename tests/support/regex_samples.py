@@ -35,7 +35,7 @@ else:  # pragma: no cover - Python 3.10
     import sre_constants as _c
     import sre_parse as _p
 
-__all__ = ["matching_sample", "sample"]
+__all__ = ["group_sample", "matching_sample", "sample"]
 
 _PRINTABLE = [chr(i) for i in range(32, 127)] + ["\t"]
 _ALL = [*_PRINTABLE, "\n", "\r", "\x0b", "\x0c"]
@@ -194,3 +194,25 @@ def matching_sample(
         if accept(candidate):
             return candidate
     raise ValueError(f"no accepted sample of {regex.pattern!r} in {tries} tries")
+
+
+def group_sample(
+    regex: re.Pattern[str],
+    group: int,
+    rng: random.Random,
+    accept: Callable[[str], bool],
+    *,
+    tries: int = 200,
+    max_extra: int = 12,
+) -> str:
+    """What capture ``group`` of a random sample of ``regex`` holds, for which
+    ``accept(value)`` holds (raises after ``tries``)."""
+    tree = _parse(regex.pattern, regex.flags)
+    all_flags = tree.state.flags
+    for _ in range(tries):
+        gen = _Gen(rng, max_extra, bool(all_flags & re.DOTALL))
+        gen.seq(tree, bool(all_flags & re.IGNORECASE))
+        value = gen.groups.get(group, "")
+        if value and accept(value):
+            return value
+    raise ValueError(f"no accepted value of group {group} of {regex.pattern!r}")

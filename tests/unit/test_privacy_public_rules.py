@@ -23,7 +23,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests.corpus.evaluate import load_corpus
-from tests.support.regex_samples import matching_sample
+from tests.support.regex_samples import group_sample, matching_sample
 
 from mcp_llm_trace.config import PrivacyConfig
 from mcp_llm_trace.privacy import Scrubber
@@ -347,3 +347,52 @@ def test_lowercase_form(gen: ModuleType) -> None:
     assert gen.lowercase_form(r"(?i)a(?-i:B)") is None  # a case-sensitive part
     assert gen.lowercase_form(r"(?i)[A-z]") is None  # a range whose meaning would change
     assert gen.lowercase_form(r"abc") is None  # not case-insensitive
+
+
+# Assignment shapes of config files and code (ours): {i} the vendor name as the rule's
+# key pattern spells it, {I} upper-cased, {s} a value generated from the secret group.
+ASSIGNMENT_SHAPES = [
+    '{i}Token="{s}"',
+    "{i}_key = {s}",
+    '{{"{i}_token": "{s}"}}',
+    "{I}_TOKEN={s}\n",
+    "<{i}Token>\n  {s}\n</{i}Token>",
+    "{i}_secret: '{s}'",
+    "{i}_api_key: {s}",
+    'string {i}Token = "{s}";',
+    "{i}Token := `{s}`",
+    "{i}_token = '{s}'",
+    'System.setProperty("{I}_TOKEN", "{s}")',
+    '  "{i}Token" => "{s}"',
+    '{I}_TOKEN ?= "{s}"',
+    "export {I}_API_KEY={s}",
+]
+_SEMI_GENERIC = r"(?:=|>|:{1,3}=|\|\||:|=>|\?=|,)"  # gitleaks' key/value separators
+_KEY_WORD = re.compile(r"\(\?:([a-z0-9_.-]+)[|)]")
+
+
+def _keyword_anchored() -> list[str]:
+    return [
+        r.name
+        for r in _public().recognizers
+        if _SEMI_GENERIC in r.regex.pattern and r.group == 1 and _KEY_WORD.match(r.regex.pattern)
+    ]
+
+
+def test_keyword_anchored_rules_are_many() -> None:
+    assert len(_keyword_anchored()) >= 75
+
+
+@pytest.mark.parametrize("name", _keyword_anchored())
+def test_keyword_anchored_rule_catches_assignment_shapes(scrubber: Scrubber, name: str) -> None:
+    rule = _rule(name)
+    m = _KEY_WORD.match(rule.regex.pattern)
+    assert m is not None
+    vendor = m.group(1)
+    rng = random.Random(zlib.crc32(name.encode()))
+    for shape in ASSIGNMENT_SHAPES:
+        value = group_sample(
+            rule.icase or rule.regex, 1, rng, lambda v: rule.validator is None or rule.validator(v)
+        )
+        text = shape.format(i=vendor, I=vendor.upper(), s=value)
+        assert value not in scrubber.scrub_text(text), text
