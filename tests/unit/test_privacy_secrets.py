@@ -137,6 +137,12 @@ GENERIC_NEGATIVE = [
     'cacheKey = f"{user_id}:{session}"',
     'nextPageToken = "CiAKGjBpNDd2Nmp2"',
     'appToken = "unknown_%d" % code',
+    'notes = "Maven - io.jsonwebtoken:jjwt-jackson-0.11.2"',
+    "dependency: io.jsonwebtoken:jjwt-api:0.11.5",
+    'publicToken = "9Cnzj4p4WGeKLs1Pt8QuKUpRKfFLfRYC9AIKjbJTWit"',
+    "csrfToken=Mj2qykJO5rELyHgezQ69nzUX0i3OH67V7+V4eUrLfpu",
+    "pageToken: CiAKGjBpNDd2Nmp2Zml2cXRw",
+    "redisPassword:6379",
 ]
 
 
@@ -166,6 +172,8 @@ def test_generic_secret_assignment_leaves_code_alone(scrubber: Scrubber, text: s
         ("os.environ[KEY]", False),
         ("${SECRET_VALUE}", False),
         ("xxxxxxxx1234", False),
+        ("jjwt-jackson-0.11.2", False),  # a name with a version
+        ("openai:1.40.0", False),
     ],
 )
 def test_secret_like_validator(value: str, expected: bool) -> None:

@@ -397,10 +397,11 @@ def _has_digit(value: str) -> bool:
 
 # Values of secret-looking keys that are not secrets: words and identifiers (letters,
 # "_", ".", "-"), numbers/dates/versions (no letter), URLs and paths, calls, subscripts,
-# templates, substitutions and format strings, masks.
+# templates, substitutions and format strings, masks, names with a version.
 _NOT_A_SECRET_VALUE = re.compile(
     r"[A-Za-z_.\-]+|[^A-Za-z]+|[A-Za-z][\w+.-]*://.*|[~.]{0,2}/.*|[A-Za-z]:\\.*"
     r"|.*[(\[{].*|[$%<@].*|.*(?:\*{3,}|x{4,}|X{4,}|\.{3,}).*|.*%[sd](?![A-Za-z0-9]).*"
+    r"|[A-Za-z][\w.:-]*[-_:@ ]v?\d+(?:\.\d+)+(?:[-+.][\w.]+)?"  # name-1.2.3, pkg:0.11.5
 )
 
 
