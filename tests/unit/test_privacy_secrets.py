@@ -8,7 +8,15 @@ import pytest
 
 from mcp_llm_trace.config import PrivacyConfig
 from mcp_llm_trace.privacy import Scrubber
-from mcp_llm_trace.privacy.patterns import VALIDATORS, load_pack
+from mcp_llm_trace.privacy.patterns import (
+    VALIDATORS,
+    Recognizer,
+    _with_defaults,
+    compile_recognizer,
+    load_pack,
+    resolve_validator,
+    shannon_entropy,
+)
 
 A36 = "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8"
 
@@ -178,3 +186,52 @@ def test_generic_secret_assignment_leaves_code_alone(scrubber: Scrubber, text: s
 )
 def test_secret_like_validator(value: str, expected: bool) -> None:
     assert VALIDATORS["secret_like"](value) is expected
+
+
+# Recognizer features used by the generated pack (patterns.py).
+
+
+def _rec(**spec: object) -> Recognizer:
+    return compile_recognizer({"name": "t", "entity": "T", **spec}, origin="test")
+
+
+def _found(r: Recognizer, text: str) -> list[str]:
+    return [text[f.start : f.end] for f in r.find(text, text.lower())]
+
+
+def test_first_group_is_the_first_non_empty_capture() -> None:
+    r = _rec(regex=r"a=(\w+)|b=(\w+)", group="first")
+    assert _found(r, "a=xyz b=uvw") == ["xyz", "uvw"]
+
+
+def test_allow_lists_drop_findings() -> None:
+    r = _rec(regex=r"k=(\w+)", group=1, allow=[r"EXAMPLE$"], stopwords=["dummy"])
+    assert _found(r, "k=AKIAEXAMPLE k=xdummyx k=real1") == ["real1"]
+    m = _rec(regex=r"(\w+)=(\w+)", group=2, allow_match=[r"^public"])
+    assert _found(m, "public=abc private=def") == ["def"]
+
+
+def test_entropy_validator_is_parametrised() -> None:
+    strict, loose = resolve_validator("entropy>3"), resolve_validator("entropy>=3")
+    assert shannon_entropy("abcdefgh") == 3.0
+    assert not strict("abcdefgh") and loose("abcdefgh")
+    assert resolve_validator("entropy>3") is strict  # cached: one object per name
+    with pytest.raises(KeyError):
+        resolve_validator("entropy<3")
+    r = _rec(regex=r"v=(\w+)", group=1, validator=["has_digit", "entropy>2.5"])
+    assert _found(r, "v=aaaa1 v=abcdef12") == ["abcdef12"]
+
+
+def test_lowercase_recognizers_match_any_case_and_keep_offsets() -> None:
+    r = _rec(regex=r"secret=(?P<v>[a-z0-9]+)", group="v", lowercase=True)
+    assert _found(r, "SeCrEt=AbC123 x") == ["AbC123"]
+    assert _found(r, "İ secret=Ab1") == ["Ab1"]  # lower() changes the length: IGNORECASE path
+    with pytest.raises(ValueError, match="lowercase"):
+        _rec(regex=r"Secret=(\w+)", lowercase=True)
+
+
+def test_pack_defaults_are_merged() -> None:
+    merged = _with_defaults(
+        {"allow": ["b"], "flags": ["ASCII"]}, {"allow": ["a"], "flags": ["ASCII"]}
+    )
+    assert merged == {"allow": ["a", "b"], "flags": ["ASCII"]}
