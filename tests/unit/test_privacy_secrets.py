@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from mcp_llm_trace.config import PrivacyConfig
 from mcp_llm_trace.privacy import Scrubber
-from mcp_llm_trace.privacy.patterns import VALIDATORS, load_pack
+from mcp_llm_trace.privacy.patterns import (
+    VALIDATORS,
+    Recognizer,
+    _with_defaults,
+    compile_recognizer,
+    load_pack,
+    resolve_validator,
+    shannon_entropy,
+)
 
 A36 = "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8"
 
@@ -91,3 +101,137 @@ def test_pack_is_well_formed_and_prefilters_admit_positives() -> None:
 def test_pem_without_end_line_is_replaced_to_the_end(scrubber: Scrubber) -> None:
     out = scrubber.scrub_text("key:\n-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhk")
     assert out == "key:\n[PRIVATE_KEY]"
+
+
+# Keyword-anchored generic secrets (generic_secret_assignment and the key/value attribute
+# form): key names that end in a secret word, in shapes the assignment keys do not match.
+GENERIC_POSITIVE = [
+    '"clientSecret": "9fK2mQ7xL0pR4tV8wZ"',
+    'const apiToken = "a8F3kL0qW9zX2mN7"',
+    "PGPASSWORD=Xk29fLq0Zm",
+    "SECRET_KEY_BASE=8d7f6a5b4c3e2f1a0b9c8d7e",
+    'consumerSecret := "Lq0Zm82hXk29fLq0"',
+    "secretAccessKey: 'wJa1rXUtnFEMIK7MDENGbPxRfiCY'",
+    '<add key="ClientSecret" value="Lq0Zm82hXk29fLq0"/>',
+    'mySecretValue = "R4nd0m-V4lu3-h3r3"',
+    '{\\"appSecret\\": \\"Zq81-kL0x_93Jd\\"}',
+    "TWITTER_CONSUMER_KEY ?= Qw9eR8tY7uI6oP5a",
+    "signingKey: 7f3a9c1e5b2d8f4a6c0e",
+]
+
+GENERIC_NEGATIVE = [
+    "token_count = 42",
+    "password = None",
+    "secret_name: my-secret",
+    'tokenizer = "cl100k_base"',
+    'accessToken = response.json()["access_token"]',
+    "apiKey: string",
+    "this.clientSecret = clientSecret",
+    "app.secret_key = os.urandom(24)",
+    "AUTH_TOKEN_TTL=3600",
+    "max_tokens: 4096",
+    "secretPath: /var/run/secrets/app",
+    'apiKeyUrl = "https://example.com/keys"',
+    "const clientSecret = process.env.CLIENT_SECRET",
+    "refreshToken: Optional[str] = None",
+    "tokens = tokenizer.encode(text)",
+    "idToken: ${ID_TOKEN}",
+    "userPassword = getpass.getpass()",
+    'accessKey: "<your-access-key>"',
+    'authToken = "****************"',
+    'sessionToken = "2024-06-01T10:00:00Z"',
+    "privateKey: ./keys/private.pem",
+    'appKey = config.get("app_key")',
+    'cacheKey = f"{user_id}:{session}"',
+    'nextPageToken = "CiAKGjBpNDd2Nmp2"',
+    'appToken = "unknown_%d" % code',
+    'notes = "Maven - io.jsonwebtoken:jjwt-jackson-0.11.2"',
+    "dependency: io.jsonwebtoken:jjwt-api:0.11.5",
+    'publicToken = "9Cnzj4p4WGeKLs1Pt8QuKUpRKfFLfRYC9AIKjbJTWit"',
+    "csrfToken=Mj2qykJO5rELyHgezQ69nzUX0i3OH67V7+V4eUrLfpu",
+    "pageToken: CiAKGjBpNDd2Nmp2Zml2cXRw",
+    "redisPassword:6379",
+]
+
+
+@pytest.mark.parametrize("text", GENERIC_POSITIVE)
+def test_generic_secret_assignment_is_found(scrubber: Scrubber, text: str) -> None:
+    report = scrubber.analyze(text)
+    assert "SECRET" in report.counts, (text, report.counts)
+    value = re.findall(r"[A-Za-z0-9_+/=-]{8,}", text)[-1]
+    assert value not in scrubber.scrub_text(text)
+
+
+@pytest.mark.parametrize("text", GENERIC_NEGATIVE)
+def test_generic_secret_assignment_leaves_code_alone(scrubber: Scrubber, text: str) -> None:
+    assert scrubber.scrub_text(text) == text
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("Xk29fLq0Zm", True),
+        ("8d7f6a5b4c3e2f1a0b9c", True),
+        ("my-secret-name", False),  # a word / identifier
+        ("2024-06-01", False),  # no letter
+        ("hunter22", False),  # entropy 2.75 < 3
+        ("aaaaBBBB1111", False),  # entropy 2 < 3
+        ("https://x.example/abc1", False),
+        ("os.environ[KEY]", False),
+        ("${SECRET_VALUE}", False),
+        ("xxxxxxxx1234", False),
+        ("jjwt-jackson-0.11.2", False),  # a name with a version
+        ("openai:1.40.0", False),
+    ],
+)
+def test_secret_like_validator(value: str, expected: bool) -> None:
+    assert VALIDATORS["secret_like"](value) is expected
+
+
+# Recognizer features used by the generated pack (patterns.py).
+
+
+def _rec(**spec: object) -> Recognizer:
+    return compile_recognizer({"name": "t", "entity": "T", **spec}, origin="test")
+
+
+def _found(r: Recognizer, text: str) -> list[str]:
+    return [text[f.start : f.end] for f in r.find(text, text.lower())]
+
+
+def test_first_group_is_the_first_non_empty_capture() -> None:
+    r = _rec(regex=r"a=(\w+)|b=(\w+)", group="first")
+    assert _found(r, "a=xyz b=uvw") == ["xyz", "uvw"]
+
+
+def test_allow_lists_drop_findings() -> None:
+    r = _rec(regex=r"k=(\w+)", group=1, allow=[r"EXAMPLE$"], stopwords=["dummy"])
+    assert _found(r, "k=AKIAEXAMPLE k=xdummyx k=real1") == ["real1"]
+    m = _rec(regex=r"(\w+)=(\w+)", group=2, allow_match=[r"^public"])
+    assert _found(m, "public=abc private=def") == ["def"]
+
+
+def test_entropy_validator_is_parametrised() -> None:
+    strict, loose = resolve_validator("entropy>3"), resolve_validator("entropy>=3")
+    assert shannon_entropy("abcdefgh") == 3.0
+    assert not strict("abcdefgh") and loose("abcdefgh")
+    assert resolve_validator("entropy>3") is strict  # cached: one object per name
+    with pytest.raises(KeyError):
+        resolve_validator("entropy<3")
+    r = _rec(regex=r"v=(\w+)", group=1, validator=["has_digit", "entropy>2.5"])
+    assert _found(r, "v=aaaa1 v=abcdef12") == ["abcdef12"]
+
+
+def test_lowercase_recognizers_match_any_case_and_keep_offsets() -> None:
+    r = _rec(regex=r"secret=(?P<v>[a-z0-9]+)", group="v", lowercase=True)
+    assert _found(r, "SeCrEt=AbC123 x") == ["AbC123"]
+    assert _found(r, "İ secret=Ab1") == ["Ab1"]  # lower() changes the length: IGNORECASE path
+    with pytest.raises(ValueError, match="lowercase"):
+        _rec(regex=r"Secret=(\w+)", lowercase=True)
+
+
+def test_pack_defaults_are_merged() -> None:
+    merged = _with_defaults(
+        {"allow": ["b"], "flags": ["ASCII"]}, {"allow": ["a"], "flags": ["ASCII"]}
+    )
+    assert merged == {"allow": ["a", "b"], "flags": ["ASCII"]}

@@ -1,9 +1,13 @@
 """Regex recognizers loaded from data files (``secrets.yml``, ``pii.yml``).
 
 A recognizer is data: a name, the entity type it reports, a regex, which group holds the
-sensitive part, cheap literal pre-filters and an optional validator (Luhn, IBAN checksum,
-…). Adding a pattern means editing YAML, not code; validators are the only code, and they
-are looked up by name so a typo in the YAML fails at load time (and in the tests).
+sensitive part, cheap literal pre-filters, optional validators (Luhn, IBAN checksum,
+``entropy>3.5`` …) and allow-lists (regexes or stopwords that mark a finding as not a
+secret). Adding a pattern means editing YAML, not code; validators are the only code, and
+they are looked up by name so a typo in the YAML fails at load time (and in the tests).
+
+A pack may have a ``defaults`` mapping, merged into each of its recognizers (lists are
+concatenated): ``secrets_public.yml`` uses it for gitleaks' global allow-list.
 """
 
 from __future__ import annotations
@@ -11,14 +15,31 @@ from __future__ import annotations
 import base64
 import binascii
 import ipaddress
+import math
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import Any, NamedTuple
 
-__all__ = ["Finding", "PatternPack", "Recognizer", "find_all", "load_pack"]
+__all__ = [
+    "FIRST_GROUP",
+    "Finding",
+    "LiteralScanner",
+    "PatternPack",
+    "Recognizer",
+    "RecognizerSet",
+    "find_all",
+    "load_pack",
+    "resolve_validator",
+    "shannon_entropy",
+]
+
+#: ``group: first`` — the first capture group that matched something non-empty (gitleaks'
+#: rule for patterns with several alternatives, each capturing its own secret).
+FIRST_GROUP = "first"
 
 
 class Finding(NamedTuple):
@@ -37,21 +58,62 @@ class Recognizer:
     name: str
     entity: str
     regex: re.Pattern[str]
-    group: int | str = 0
+    group: int | str = 0  # or FIRST_GROUP
     prefilter: tuple[str, ...] = ()  # lowercase literals; skip the regex unless one occurs
-    validator: Callable[[str], bool] | None = None
+    validator: Callable[[str], bool] | None = None  # all named validators, combined
+    allow: tuple[re.Pattern[str], ...] = ()  # a secret matching one of these is not reported
+    allow_match: tuple[re.Pattern[str], ...] = ()  # same, tested on the whole match
+    stopwords: tuple[str, ...] = ()  # lowercase; a secret containing one is not reported
+    #: ``lowercase: true``: ``regex`` is written in lowercase and runs on the lowercased
+    #: text — case-insensitive without IGNORECASE, which keeps ``re``'s literal/charset
+    #: search fast paths (~10x on keyword alternations). ``icase`` is the same pattern
+    #: with IGNORECASE, for the rare text whose lowercase form has another length.
+    icase: re.Pattern[str] | None = None
 
     def find(self, text: str, lowered: str) -> Iterable[Finding]:
         """Findings in ``text`` (``lowered`` is ``text.lower()``, shared across recognizers)."""
         if self.prefilter and not any(p in lowered for p in self.prefilter):
             return
-        for m in self.regex.finditer(text):
-            start, end = m.span(self.group)
+        yield from self.find_unfiltered(text, lowered)
+
+    def find_unfiltered(self, text: str, lowered: str | None = None) -> Iterable[Finding]:
+        """Findings in ``text`` without the prefilter check (the caller did it)."""
+        regex, target = self.regex, text
+        if self.icase is not None:
+            if lowered is None:
+                lowered = text.lower()
+            if len(lowered) == len(text):
+                target = lowered
+            else:
+                regex = self.icase
+        for m in regex.finditer(target):
+            start, end = self._span(m)
             if start < 0 or start == end:
                 continue
-            if self.validator is not None and not self.validator(text[start:end]):
+            value = text[start:end]
+            if self.validator is not None and not self.validator(value):
+                continue
+            if self._allowed(value, text[m.start() : m.end()]):
                 continue
             yield Finding(start, end, self.entity, self.name)
+
+    def _span(self, m: re.Match[str]) -> tuple[int, int]:
+        if self.group != FIRST_GROUP:
+            return m.span(self.group)
+        for g in range(1, (m.re.groups or 0) + 1):
+            start, end = m.span(g)
+            if end > start:
+                return start, end
+        return m.span(0)
+
+    def _allowed(self, value: str, match: str) -> bool:
+        if self.stopwords:
+            low = value.lower()
+            if any(w in low for w in self.stopwords):
+                return True
+        if any(a.search(value) for a in self.allow):
+            return True
+        return any(a.search(match) for a in self.allow_match)
 
 
 @dataclass(frozen=True)
@@ -60,6 +122,152 @@ class PatternPack:
 
     recognizers: tuple[Recognizer, ...]
     tables: dict[str, Any]
+
+
+#: Characters per 1,000 of lowercased LLM-ish text (prose, code, JSON; measured on the
+#: project's corpus, docs and sources); others count as 0.5. Only speed depends on these.
+_PER_MILLE = {
+    **dict.fromkeys(" ", 170.0),
+    **dict(zip("etransoi", (81, 60, 48, 46, 45, 44, 44, 38), strict=True)),
+    **dict(zip("lcpd\nm_u", (29, 27, 26, 21, 21, 20, 19, 19), strict=True)),
+    **dict(zip('".fh`g,-:b', (18, 15, 15, 13, 12, 12, 12, 10, 10, 9), strict=True)),
+    **dict(zip("()ykv=x0w|", (9, 9, 9, 7, 7, 6, 6, 6, 6, 5), strict=True)),
+    **dict(zip("124538679q", (4, 4, 3, 3, 3, 3, 3, 3, 2, 2), strict=True)),
+}
+#: Relative cost of a regex attempt at a candidate position vs. one ``in`` test over a
+#: KB of text (measured: ~0.2): an anchor group is searched by the regex
+#: when its expected attempts per KB cost less than testing its literals with ``in``.
+_ATTEMPT_PER_IN = 0.2
+
+
+def _per_mille(ch: str) -> float:
+    return _PER_MILLE.get(ch, 0.5)
+
+
+def _anchor_index(lit: str) -> int:
+    """Index of the rarest character of ``lit`` (the last one of equally rare ones)."""
+    return min(range(len(lit)), key=lambda k: (_per_mille(lit[k]), -k))
+
+
+class LiteralScanner:
+    """Which of many literals occur in a (lowercased) text, in about one regex scan.
+
+    Each literal is anchored on its rarest character (``_PER_MILLE``). One regex holds, for
+    every anchor character, a trie of the literals' text from the anchor on; each leaf
+    checks the whole literal with a lookbehind and sets the literal's own marker group.
+    Every branch starts with its anchor, so ``re`` skips all other characters in C.
+    A match names one literal; literals of the same anchor that could occur at the same
+    position are confirmed there with ``startswith``. Exact: at the anchor of any occurring
+    literal the regex matches, and the search resumes one character after each match, so
+    no anchor position is skipped. Literals whose rarest character is still frequent
+    (``eaaa``, ``asia``) would make most positions candidates: they are tested with ``in``.
+
+    Example::
+
+        scanner = LiteralScanner(["ghp_", "token", "sk-"])
+        assert scanner.present("my token: ghp_x") == {"ghp_", "token"}
+    """
+
+    def __init__(self, literals: Iterable[str]) -> None:
+        by_anchor: dict[str, list[str]] = {}
+        for lit in sorted({lit for lit in literals if lit}):
+            by_anchor.setdefault(lit[_anchor_index(lit)], []).append(lit)
+        # A group whose anchor is frequent (``a`` of ``eaaa``) would make most positions
+        # candidates: its literals are tested with ``in`` instead.
+        groups = {
+            a: lits for a, lits in by_anchor.items() if _per_mille(a) * _ATTEMPT_PER_IN < len(lits)
+        }
+        self._plain: tuple[str, ...] = tuple(
+            lit for a, lits in by_anchor.items() if a not in groups for lit in lits
+        )
+        # One marker group per literal: a match names the literal that matched; literals of
+        # the same anchor that could match at the same position are checked with startswith.
+        self._literals: list[str] = []  # by marker group, in the order of the regex
+        branches = []
+        for anchor, lits in groups.items():
+            trie: dict[str, Any] = {}
+            for lit in lits:
+                node = trie
+                for ch in lit[_anchor_index(lit) + 1 :]:
+                    node = node.setdefault(ch, {})
+                node.setdefault("", []).append(lit)
+            branches.append(re.escape(anchor) + _trie_regex(trie, self._literals))
+        self._regex = re.compile("|".join(branches) or "(?!)")
+        self._also: list[tuple[tuple[str, int], ...]] = [
+            tuple(
+                (other, _anchor_index(other))
+                for other in groups[lit[_anchor_index(lit)]]
+                if other != lit and _aligned(lit, other)
+            )
+            for lit in self._literals
+        ]
+
+    def present(self, lowered: str) -> set[str]:
+        """The literals that occur in ``lowered``."""
+        found = {lit for lit in self._plain if lit in lowered}
+        search = self._regex.search
+        startswith = lowered.startswith
+        pos = 0
+        while (m := search(lowered, pos)) is not None:
+            i = (m.lastindex or 1) - 1
+            found.add(self._literals[i])
+            pos = m.start()
+            for lit, j in self._also[i]:
+                if pos >= j and lit not in found and startswith(lit, pos - j):
+                    found.add(lit)
+            pos += 1
+        return found
+
+
+def _aligned(a: str, b: str) -> bool:
+    """Whether ``a`` and ``b`` can both occur with their anchors at the same position."""
+    d = _anchor_index(a) - _anchor_index(b)  # where b starts, relative to a
+    return all(a[k + d] == ch for k, ch in enumerate(b) if 0 <= k + d < len(a))
+
+
+def _trie_regex(node: dict[str, Any], order: list[str]) -> str:
+    """Regex for a trie node: children by next character; a leaf checks its whole literal
+    with a lookbehind and sets the literal's marker group (appended to ``order``)."""
+    alts = [re.escape(ch) + _trie_regex(child, order) for ch, child in sorted(node.items()) if ch]
+    for lit in node.get("", ()):
+        order.append(lit)
+        alts.append(f"(?<={re.escape(lit)})()")
+    return alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+
+
+class RecognizerSet:
+    """Recognizers behind one combined prefilter (:class:`LiteralScanner`).
+
+    A text with none of their literals costs one scan; otherwise only the recognizers
+    whose literals occur run (plus those without a prefilter). Same findings, in the same
+    order, as :func:`find_all`.
+    """
+
+    def __init__(self, recognizers: Iterable[Recognizer]) -> None:
+        self.recognizers = tuple(recognizers)
+        by_literal: dict[str, list[int]] = {}
+        for i, r in enumerate(self.recognizers):
+            for lit in r.prefilter:
+                by_literal.setdefault(lit, []).append(i)
+        self._by_literal = {lit: tuple(ix) for lit, ix in by_literal.items()}
+        self._always = frozenset(i for i, r in enumerate(self.recognizers) if not r.prefilter)
+        self._scanner = LiteralScanner(by_literal)
+
+    def candidates(self, lowered: str) -> list[Recognizer]:
+        """The recognizers whose prefilter admits ``lowered``, in their order."""
+        chosen = set(self._always)
+        for lit in self._scanner.present(lowered):
+            chosen.update(self._by_literal[lit])
+        return [self.recognizers[i] for i in sorted(chosen)]
+
+    def find_all(self, text: str, lowered: str | None = None) -> list[Finding]:
+        """Every finding of every recognizer in ``text`` (unmerged)."""
+        out: list[Finding] = []
+        if lowered is None:
+            lowered = text.lower()
+        for r in self.candidates(lowered):
+            out.extend(r.find_unfiltered(text, lowered))
+        return out
 
 
 def find_all(recognizers: Sequence[Recognizer], text: str) -> list[Finding]:
@@ -187,6 +395,42 @@ def _has_digit(value: str) -> bool:
     return any(c.isdigit() for c in value)
 
 
+# Values of secret-looking keys that are not secrets: words and identifiers (letters,
+# "_", ".", "-"), numbers/dates/versions (no letter), URLs and paths, calls, subscripts,
+# templates, substitutions and format strings, masks, names with a version.
+_NOT_A_SECRET_VALUE = re.compile(
+    r"[A-Za-z_.\-]+|[^A-Za-z]+|[A-Za-z][\w+.-]*://.*|[~.]{0,2}/.*|[A-Za-z]:\\.*"
+    r"|.*[(\[{].*|[$%<@].*|.*(?:\*{3,}|x{4,}|X{4,}|\.{3,}).*|.*%[sd](?![A-Za-z0-9]).*"
+    r"|[A-Za-z][\w.:-]*[-_:@ ]v?\d+(?:\.\d+)+(?:[-+.][\w.]+)?"  # name-1.2.3, pkg:0.11.5
+)
+
+
+def _secret_like(value: str) -> bool:
+    """A value under a secret-looking key looks random (keyword-anchored generic rule).
+
+    At least 8 characters from two classes (lower, upper, digit, other), Shannon entropy of
+    at least 3 bits per character, and none of the shapes of ``_NOT_A_SECRET_VALUE``.
+    """
+    v = value.strip()
+    if len(v) < 8 or _NOT_A_SECRET_VALUE.fullmatch(v):
+        return False
+    classes = (
+        any(c.islower() for c in v)
+        + any(c.isupper() for c in v)
+        + any(c.isdigit() for c in v)
+        + any(not c.isalnum() for c in v)
+    )
+    return classes >= 2 and shannon_entropy(v) >= 3.0
+
+
+def shannon_entropy(value: str) -> float:
+    """Shannon entropy of ``value`` in bits per character (0 for the empty string)."""
+    if not value:
+        return 0.0
+    n = len(value)
+    return -sum(c / n * math.log2(c / n) for c in Counter(value).values())
+
+
 VALIDATORS: dict[str, Callable[[str], bool]] = {
     "luhn": _luhn,
     "iban": _iban,
@@ -194,9 +438,53 @@ VALIDATORS: dict[str, Callable[[str], bool]] = {
     "basic_auth": _basic_auth,
     "password_like": _password_like,
     "has_digit": _has_digit,
+    "secret_like": _secret_like,
 }
 
-_FLAGS = {"IGNORECASE": re.IGNORECASE, "MULTILINE": re.MULTILINE, "DOTALL": re.DOTALL}
+_FLAGS = {
+    "IGNORECASE": re.IGNORECASE,
+    "MULTILINE": re.MULTILINE,
+    "DOTALL": re.DOTALL,
+    "ASCII": re.ASCII,
+}
+_PARAMETRISED = re.compile(r"(?P<name>entropy)(?P<op>>=|>)(?P<value>\d+(?:\.\d+)?)")
+
+
+@cache
+def resolve_validator(name: str) -> Callable[[str], bool]:
+    """The validator called ``name``: one of :data:`VALIDATORS`, or a parametrised form.
+
+    Parametrised: ``entropy>X`` / ``entropy>=X`` — the value's Shannon entropy (bits per
+    character, :func:`shannon_entropy`) exceeds / reaches ``X``. Raises ``KeyError``.
+    """
+    if name in VALIDATORS:
+        return VALIDATORS[name]
+    m = _PARAMETRISED.fullmatch(name)
+    if m is None:
+        raise KeyError(name)
+    bound = float(m.group("value"))
+    if m.group("op") == ">":
+        return lambda value: shannon_entropy(value) > bound
+    return lambda value: shannon_entropy(value) >= bound
+
+
+def _combined(names: Sequence[str]) -> Callable[[str], bool] | None:
+    checks = tuple(resolve_validator(n) for n in names)
+    if not checks:
+        return None
+    if len(checks) == 1:
+        return checks[0]
+    return lambda value: all(check(value) for check in checks)
+
+
+def _names(value: object) -> tuple[str, ...]:
+    if value is None or value == "":
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, (list, tuple)):
+        return tuple(str(v) for v in value)
+    raise TypeError(f"expected a string or a list, got {value!r}")
 
 
 def compile_recognizer(spec: dict[str, Any], *, origin: str) -> Recognizer:
@@ -206,18 +494,51 @@ def compile_recognizer(spec: dict[str, Any], *, origin: str) -> Recognizer:
         flags = 0
         for f in spec.get("flags", ()):
             flags |= _FLAGS[f]
-        validator_name = spec.get("validator")
         group = spec.get("group", 0)
+        source = str(spec["regex"])
+        regex = re.compile(source, flags)
+        icase = None
+        if spec.get("lowercase"):
+            if _UPPERCASE_LITERAL.search(source) or flags & re.IGNORECASE:
+                raise KeyError("lowercase: the regex must be lowercase, without IGNORECASE")
+            icase = re.compile(source, flags | re.IGNORECASE)
+        if isinstance(group, int) and not 0 <= group <= regex.groups:
+            raise KeyError(f"group {group}")
+        if isinstance(group, str) and group != FIRST_GROUP and group not in regex.groupindex:
+            raise KeyError(f"group {group!r}")
         return Recognizer(
             name=name,
             entity=str(spec["entity"]),
-            regex=re.compile(str(spec["regex"]), flags),
+            regex=regex,
             group=group if isinstance(group, (int, str)) else 0,
             prefilter=tuple(str(p).lower() for p in spec.get("prefilter", ())),
-            validator=VALIDATORS[validator_name] if validator_name else None,
+            validator=_combined(_names(spec.get("validator"))),
+            allow=tuple(re.compile(p, flags & re.ASCII) for p in _names(spec.get("allow"))),
+            allow_match=tuple(
+                re.compile(p, flags & re.ASCII) for p in _names(spec.get("allow_match"))
+            ),
+            stopwords=tuple(w.lower() for w in _names(spec.get("stopwords"))),
+            icase=icase,
         )
     except (KeyError, re.error, TypeError) as exc:
         raise ValueError(f"{origin}: bad recognizer {name!r}: {exc!r}") from exc
+
+
+#: An uppercase letter that is not an escape (``\S``, ``\W``, ``\Z`` …) or the ``P`` of
+#: ``(?P<name>`` (group names must be lowercase too).
+_UPPERCASE_LITERAL = re.compile(r"(?<!\\)(?<!\(\?)(?:\\\\)*[A-Z]")
+
+
+def _with_defaults(spec: Mapping[str, Any], defaults: Mapping[str, Any]) -> dict[str, Any]:
+    """``spec`` over the pack's ``defaults``: scalars are overridden, lists concatenated."""
+    merged = dict(defaults)
+    for key, value in spec.items():
+        base = merged.get(key)
+        if isinstance(base, list) and isinstance(value, list):
+            merged[key] = list(dict.fromkeys([*base, *value]))
+        else:
+            merged[key] = value
+    return merged
 
 
 @cache
@@ -227,8 +548,10 @@ def load_pack(filename: str) -> PatternPack:
 
     raw = resources.files("mcp_llm_trace.privacy").joinpath(filename).read_text("utf-8")
     data = yaml.safe_load(raw) or {}
+    defaults = data.get("defaults") or {}
     recognizers = tuple(
-        compile_recognizer(spec, origin=filename) for spec in data.get("recognizers", ())
+        compile_recognizer(_with_defaults(spec, defaults), origin=filename)
+        for spec in data.get("recognizers", ())
     )
     tables = {k: v for k, v in data.items() if k != "recognizers"}
     return PatternPack(recognizers=recognizers, tables=tables)

@@ -3,7 +3,8 @@
 Detectors, in order of label precedence when their findings overlap:
 
 1. the user's ``mask_patterns`` (regex + their own replacement);
-2. secret recognizers from ``secrets.yml`` (API keys, JWTs, PEM keys, URL passwords …);
+2. secret recognizers from ``secrets.yml`` (API keys, JWTs, PEM keys, URL passwords …)
+   and ``secrets_public.yml`` (generated from gitleaks' rule set: ~200 vendor formats);
 3. PII: Presidio in pattern mode (optionally NER), or the regex pack ``pii.yml`` when
    Presidio is switched off or not installed;
 4. ``key=value`` assignments whose key is a sensitive field (``fields.py``).
@@ -34,6 +35,7 @@ import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from mcp_llm_trace._internal.errors import warn_once_per_interval
@@ -41,7 +43,13 @@ from mcp_llm_trace.config import PrivacyConfig, TelemetryConfig
 from mcp_llm_trace.privacy.cache import Counts, ScrubCache, text_key
 from mcp_llm_trace.privacy.fields import FieldRules
 from mcp_llm_trace.privacy.filters import plausible
-from mcp_llm_trace.privacy.patterns import Finding, Recognizer, find_all, load_pack
+from mcp_llm_trace.privacy.patterns import (
+    Finding,
+    Recognizer,
+    RecognizerSet,
+    find_all,
+    load_pack,
+)
 from mcp_llm_trace.privacy.presidio_engine import PresidioEngine, PresidioUnavailable
 
 logger = logging.getLogger("mcp_llm_trace.privacy")
@@ -100,7 +108,10 @@ class Scrubber:
     def __init__(self, privacy: PrivacyConfig | None = None, *, cache_size: int = 8192) -> None:
         self.privacy = privacy or PrivacyConfig()
         secrets_pack = load_pack("secrets.yml")
-        self._secrets: tuple[Recognizer, ...] = secrets_pack.recognizers
+        self._secrets: tuple[Recognizer, ...] = (
+            secrets_pack.recognizers + load_pack("secrets_public.yml").recognizers
+        )
+        self._secret_set = _secret_set(self._secrets)
         pii_pack = load_pack("pii.yml")
         wanted = set(self.privacy.entities)
         self._regex_pii = tuple(r for r in pii_pack.recognizers if r.entity in wanted)
@@ -247,7 +258,7 @@ class Scrubber:
                 if m.end() > m.start():
                     found.append((0, Finding(m.start(), m.end(), f"MASK:{i}", "mask")))
         lowered = text.lower()
-        found.extend((1, f) for f in find_all(self._secrets, text))
+        found.extend((1, f) for f in self._secret_set.find_all(text, lowered))
         found.extend((2, f) for f in self._detect_pii(text))
         found.extend((3, f) for f in self.fields.find(text, lowered))
         if self._allow:
@@ -318,6 +329,12 @@ class Scrubber:
             return f"[{label}]"
         digest = hmac.new(self._hmac_key, value.encode("utf-8", "surrogatepass"), hashlib.sha256)
         return f"<{label}_{digest.hexdigest()[:8]}>"
+
+
+@lru_cache(maxsize=8)
+def _secret_set(recognizers: tuple[Recognizer, ...]) -> RecognizerSet:
+    """One prefilter index per recognizer tuple (packs are cached: built once per process)."""
+    return RecognizerSet(recognizers)
 
 
 def _better(a: tuple[int, Finding], b: tuple[int, Finding]) -> bool:
