@@ -59,10 +59,21 @@ def _ip(text: str, start: int, end: int) -> bool:
     return not (addr.is_unspecified or addr.is_loopback)
 
 
+_LOWER_HEX = re.compile(r"[0-9a-f ]+")
+
+
+def _nino(text: str, start: int, end: int) -> bool:
+    # Presidio matches NINOs case-insensitively: "ce123456a" is a hex fragment (a short
+    # hash), not a National Insurance number. Upper case and non-hex lower case stay.
+    return _LOWER_HEX.fullmatch(text[start:end]) is None
+
+
 def plausible(entity: str, text: str, start: int, end: int) -> bool:
     """Whether a PII finding of ``entity`` at ``text[start:end]`` should be kept."""
     if entity == "PHONE_NUMBER":
         return _phone(text, start, end)
     if entity == "IP_ADDRESS":
         return _ip(text, start, end)
+    if entity == "UK_NINO":
+        return _nino(text, start, end)
     return True

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import ipaddress
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -187,6 +188,196 @@ def _has_digit(value: str) -> bool:
     return any(c.isdigit() for c in value)
 
 
+# ------------------------------------------------------------------ identifier checksums
+
+
+def _digits(value: str) -> list[int]:
+    return [int(c) for c in value if c.isdigit()]
+
+
+def _degenerate(digits: Sequence[int]) -> bool:
+    """All digits of the body (without the check digit) equal: ``1111111112``, ``000…``."""
+    return len(set(digits[:-1])) <= 1
+
+
+def _nhs(value: str) -> bool:
+    """UK NHS number: 10 digits, weights 10..1, sum divisible by 11."""
+    d = _digits(value)
+    if len(d) != 10 or _degenerate(d):
+        return False
+    return sum(x * w for x, w in zip(d, range(10, 0, -1), strict=True)) % 11 == 0
+
+
+def _npi(value: str) -> bool:
+    """US NPI: 10 digits starting 1 or 2, Luhn over the ``80840`` prefix (CMS)."""
+    d = _digits(value)
+    if len(d) != 10 or d[0] not in (1, 2) or _degenerate(d):
+        return False
+    return _luhn_ok([8, 0, 8, 4, 0, *d])
+
+
+def _luhn_ok(digits: Sequence[int]) -> bool:
+    total = 0
+    for i, x in enumerate(reversed(digits)):
+        if i % 2:
+            x *= 2
+            if x > 9:
+                x -= 9
+        total += x
+    return total % 10 == 0
+
+
+def _aba(value: str) -> bool:
+    """US ABA routing number: 9 digits, weights 3-7-1, sum divisible by 10."""
+    d = _digits(value)
+    if len(d) != 9 or _degenerate(d):
+        return False
+    return sum(x * w for x, w in zip(d, (3, 7, 1) * 3, strict=True)) % 10 == 0
+
+
+def _mac(value: str) -> bool:
+    """A MAC address that is not the all-zero or broadcast address."""
+    hexdigits = re.sub(r"[^0-9A-Fa-f]", "", value).upper()
+    return len(hexdigits) == 12 and hexdigits not in ("000000000000", "FFFFFFFFFFFF")
+
+
+_B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+
+
+def _base58check(value: str) -> bool:
+    """Bitcoin P2PKH/P2SH address: base58, 25 bytes, version 0x00/0x05, sha256d checksum."""
+    n = 0
+    for c in value:
+        i = _B58.find(c)
+        if i < 0:
+            return False
+        n = n * 58 + i
+    pad = len(value) - len(value.lstrip("1"))
+    try:
+        raw = b"\0" * pad + n.to_bytes((n.bit_length() + 7) // 8, "big")
+    except OverflowError:  # pragma: no cover - n is never negative
+        return False
+    if len(raw) != 25 or raw[0] not in (0x00, 0x05):
+        return False
+    return hashlib.sha256(hashlib.sha256(raw[:-4]).digest()).digest()[:4] == raw[-4:]
+
+
+_BECH32 = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
+
+
+def _bech32_polymod(values: Iterable[int]) -> int:
+    gen = (0x3B6A57B2, 0x26508E6D, 0x1EA119FA, 0x3D4233DD, 0x2A1462B3)
+    chk = 1
+    for v in values:
+        top = chk >> 25
+        chk = (chk & 0x1FFFFFF) << 5 ^ v
+        for i in range(5):
+            if (top >> i) & 1:
+                chk ^= gen[i]
+    return chk
+
+
+def _bech32(value: str) -> bool:
+    """Bitcoin SegWit address (BIP-173 bech32 / BIP-350 bech32m) with the ``bc`` prefix."""
+    if value.lower() != value and value.upper() != value:
+        return False
+    v = value.lower()
+    hrp, sep, data = v.rpartition("1")
+    if hrp != "bc" or not sep or not 6 < len(data) <= 87:
+        return False
+    values = [_BECH32.find(c) for c in data]
+    if min(values) < 0:
+        return False
+    expanded = [ord(c) >> 5 for c in hrp] + [0] + [ord(c) & 31 for c in hrp]
+    return _bech32_polymod(expanded + values) in (1, 0x2BC830A3)
+
+
+def _keccak_constants() -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """Keccak-f[1600] round constants (LFSR) and rotation offsets, computed (FIPS 202)."""
+    rot = [0] * 25
+    x, y = 1, 0
+    for t in range(24):
+        rot[x + 5 * y] = ((t + 1) * (t + 2) // 2) % 64
+        x, y = y, (2 * x + 3 * y) % 5
+    r = 1
+    bits = []
+    for _ in range(255):
+        bits.append(r & 1)
+        r <<= 1
+        if r & 0x100:
+            r ^= 0x171  # x^8 + x^6 + x^5 + x^4 + 1
+    rcs = []
+    for ir in range(24):
+        rc = 0
+        for j in range(7):
+            if bits[(j + 7 * ir) % 255]:
+                rc |= 1 << ((1 << j) - 1)
+        rcs.append(rc)
+    return tuple(rcs), tuple(rot)
+
+
+_KECCAK_RC, _KECCAK_ROT = _keccak_constants()
+_M64 = (1 << 64) - 1
+
+
+def _keccak_f(a: list[int]) -> list[int]:
+    for rc in _KECCAK_RC:
+        c = [a[x] ^ a[x + 5] ^ a[x + 10] ^ a[x + 15] ^ a[x + 20] for x in range(5)]
+        d = [
+            c[(x - 1) % 5] ^ (((c[(x + 1) % 5] << 1) | (c[(x + 1) % 5] >> 63)) & _M64)
+            for x in range(5)
+        ]
+        a = [a[i] ^ d[i % 5] for i in range(25)]
+        b = [0] * 25
+        for x in range(5):
+            for y in range(5):
+                v, n = a[x + 5 * y], _KECCAK_ROT[x + 5 * y]
+                b[y + 5 * ((2 * x + 3 * y) % 5)] = ((v << n) | (v >> (64 - n))) & _M64 if n else v
+        a = [
+            b[i] ^ ((~b[(i % 5 + 1) % 5 + 5 * (i // 5)]) & b[(i % 5 + 2) % 5 + 5 * (i // 5)])
+            for i in range(25)
+        ]
+        a[0] ^= rc
+    return a
+
+
+def keccak256(data: bytes, *, pad: int = 0x01) -> bytes:
+    """Keccak-256 as Ethereum uses it (``pad=0x01``); ``pad=0x06`` gives SHA3-256.
+
+    Pure Python (``hashlib.sha3_256`` is the FIPS variant, with other padding); only ever
+    run on 40-character address candidates.
+    """
+    rate = 136
+    msg = bytearray(data)
+    msg.append(pad)
+    msg.extend(b"\0" * (-len(msg) % rate))
+    msg[-1] |= 0x80
+    state = [0] * 25
+    for off in range(0, len(msg), rate):
+        block = msg[off : off + rate]
+        for i in range(rate // 8):
+            state[i] ^= int.from_bytes(block[8 * i : 8 * i + 8], "little")
+        state = _keccak_f(state)
+    return b"".join(lane.to_bytes(8, "little") for lane in state[:4])
+
+
+def _eip55(value: str) -> bool:
+    """Ethereum address in mixed case whose case pattern is its EIP-55 checksum."""
+    body = value[2:] if value[:2] in ("0x", "0X") else value
+    if len(body) != 40 or body.lower() == body or body.upper() == body:
+        return False
+    digest = keccak256(body.lower().encode()).hex()
+    return all(
+        (c.isupper() if int(h, 16) >= 8 else c.islower()) or c.isdigit()
+        for c, h in zip(body, digest, strict=False)
+    )
+
+
+def _not_hex_lowercase(value: str) -> bool:
+    """Rejects an all-lowercase value made of hex characters only (a hash fragment)."""
+    return not (value.lower() == value and re.fullmatch(r"[0-9a-f ]+", value))
+
+
 VALIDATORS: dict[str, Callable[[str], bool]] = {
     "luhn": _luhn,
     "iban": _iban,
@@ -194,6 +385,14 @@ VALIDATORS: dict[str, Callable[[str], bool]] = {
     "basic_auth": _basic_auth,
     "password_like": _password_like,
     "has_digit": _has_digit,
+    "nhs": _nhs,
+    "npi": _npi,
+    "aba": _aba,
+    "mac": _mac,
+    "base58check": _base58check,
+    "bech32": _bech32,
+    "eip55": _eip55,
+    "not_hex_lowercase": _not_hex_lowercase,
 }
 
 _FLAGS = {"IGNORECASE": re.IGNORECASE, "MULTILINE": re.MULTILINE, "DOTALL": re.DOTALL}

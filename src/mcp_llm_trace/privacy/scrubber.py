@@ -102,7 +102,7 @@ class Scrubber:
         secrets_pack = load_pack("secrets.yml")
         self._secrets: tuple[Recognizer, ...] = secrets_pack.recognizers
         pii_pack = load_pack("pii.yml")
-        wanted = set(self.privacy.entities)
+        wanted = set(self.privacy.effective_entities)
         self._regex_pii = tuple(r for r in pii_pack.recognizers if r.entity in wanted)
         gaps = set(pii_pack.tables.get("presidio_gaps") or ())
         self._gap_pii = tuple(r for r in self._regex_pii if r.name in gaps)
@@ -321,12 +321,20 @@ class Scrubber:
 
 
 def _better(a: tuple[int, Finding], b: tuple[int, Finding]) -> bool:
-    """User masks, then secrets, label a merged span; PII vs key=value: the longer one."""
+    """User masks, then secrets, label a merged span; PII vs key=value: the longer one;
+    on a tie, a specific identifier (NHS, NPI … with their checksum) before a phone."""
     ra, rb = min(a[0], 2), min(b[0], 2)
     if ra != rb:
         return ra < rb
     la, lb = a[1].end - a[1].start, b[1].end - b[1].start
-    return la > lb or (la == lb and a[0] < b[0])
+    if la != lb:
+        return la > lb
+    ga, gb = a[1].entity in _GENERIC, b[1].entity in _GENERIC
+    return gb and not ga if ga != gb else a[0] < b[0]
+
+
+#: PII types any digit run can look like: they label a span only when nothing else does.
+_GENERIC = frozenset({"PHONE_NUMBER"})
 
 
 def _mask_type(replacement: str) -> str:
