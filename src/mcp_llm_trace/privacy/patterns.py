@@ -1,9 +1,12 @@
 """Regex recognizers loaded from data files (``secrets.yml``, ``pii.yml``).
 
 A recognizer is data: a name, the entity type it reports, a regex, which group holds the
-sensitive part, cheap literal pre-filters and an optional validator (Luhn, IBAN checksum,
-…). Adding a pattern means editing YAML, not code; validators are the only code, and they
-are looked up by name so a typo in the YAML fails at load time (and in the tests).
+sensitive part, cheap literal pre-filters, an optional ``needs`` regex (a fast necessary
+condition searched once per text), an optional ``context`` regex (words that must occur
+within ``context_window`` characters before or after a candidate) and an optional
+validator (Luhn, IBAN checksum, …). Adding a pattern means editing YAML, not code;
+validators are the only code, and they are looked up by name so a typo in the YAML fails
+at load time (and in the tests).
 """
 
 from __future__ import annotations
@@ -41,18 +44,42 @@ class Recognizer:
     group: int | str = 0
     prefilter: tuple[str, ...] = ()  # lowercase literals; skip the regex unless one occurs
     validator: Callable[[str], bool] | None = None
+    needs: re.Pattern[str] | None = None  # skip the regex unless this matches somewhere
+    context: re.Pattern[str] | None = None  # must match near a candidate
+    context_window: int = 40
 
-    def find(self, text: str, lowered: str) -> Iterable[Finding]:
-        """Findings in ``text`` (``lowered`` is ``text.lower()``, shared across recognizers)."""
+    def find(
+        self, text: str, lowered: str, memo: dict[re.Pattern[str], bool] | None = None
+    ) -> Iterable[Finding]:
+        """Findings in ``text`` (``lowered`` is ``text.lower()``, shared across recognizers;
+        ``memo`` caches ``needs`` results for recognizers that share a ``needs`` regex)."""
         if self.prefilter and not any(p in lowered for p in self.prefilter):
             return
+        if self.needs is not None:
+            hit = None if memo is None else memo.get(self.needs)
+            if hit is None:
+                hit = self.needs.search(text) is not None
+                if memo is not None:
+                    memo[self.needs] = hit
+            if not hit:
+                return
         for m in self.regex.finditer(text):
             start, end = m.span(self.group)
             if start < 0 or start == end:
                 continue
+            if self.context is not None and not self._in_context(text, start, end):
+                continue
             if self.validator is not None and not self.validator(text[start:end]):
                 continue
             yield Finding(start, end, self.entity, self.name)
+
+    def _in_context(self, text: str, start: int, end: int) -> bool:
+        assert self.context is not None
+        w = self.context_window
+        return (
+            self.context.search(text, max(0, start - w), start) is not None
+            or self.context.search(text, end, end + w) is not None
+        )
 
 
 @dataclass(frozen=True)
@@ -66,9 +93,10 @@ class PatternPack:
 def find_all(recognizers: Sequence[Recognizer], text: str) -> list[Finding]:
     """Every finding of every recognizer (unmerged; overlaps are resolved by the caller)."""
     lowered = text.lower()
+    memo: dict[re.Pattern[str], bool] = {}
     out: list[Finding] = []
     for r in recognizers:
-        out.extend(r.find(text, lowered))
+        out.extend(r.find(text, lowered, memo))
     return out
 
 
@@ -228,9 +256,12 @@ def _luhn_ok(digits: Sequence[int]) -> bool:
 
 
 def _aba(value: str) -> bool:
-    """US ABA routing number: 9 digits, weights 3-7-1, sum divisible by 10."""
+    """US ABA routing number: 9 digits, first two 00-12/21-32/61-72/80, weights 3-7-1."""
     d = _digits(value)
     if len(d) != 9 or _degenerate(d):
+        return False
+    head = d[0] * 10 + d[1]
+    if not (head <= 12 or 21 <= head <= 32 or 61 <= head <= 72 or head == 80):
         return False
     return sum(x * w for x, w in zip(d, (3, 7, 1) * 3, strict=True)) % 10 == 0
 
@@ -407,6 +438,7 @@ def compile_recognizer(spec: dict[str, Any], *, origin: str) -> Recognizer:
             flags |= _FLAGS[f]
         validator_name = spec.get("validator")
         group = spec.get("group", 0)
+        needs, context = spec.get("needs"), spec.get("context")
         return Recognizer(
             name=name,
             entity=str(spec["entity"]),
@@ -414,9 +446,18 @@ def compile_recognizer(spec: dict[str, Any], *, origin: str) -> Recognizer:
             group=group if isinstance(group, (int, str)) else 0,
             prefilter=tuple(str(p).lower() for p in spec.get("prefilter", ())),
             validator=VALIDATORS[validator_name] if validator_name else None,
+            needs=_compiled(str(needs)) if needs else None,
+            context=re.compile(str(context)) if context else None,
+            context_window=int(spec.get("context_window", 40)),
         )
     except (KeyError, re.error, TypeError) as exc:
         raise ValueError(f"{origin}: bad recognizer {name!r}: {exc!r}") from exc
+
+
+@cache
+def _compiled(regex: str) -> re.Pattern[str]:
+    # One object per distinct ``needs`` regex, so find_all's memo is shared across packs.
+    return re.compile(regex)
 
 
 @cache

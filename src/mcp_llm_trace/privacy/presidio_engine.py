@@ -40,7 +40,7 @@ from mcp_llm_trace.privacy.phone_islands import barrier_class, island_regex, pho
 
 logger = logging.getLogger("mcp_llm_trace.privacy")
 
-__all__ = ["NEEDS", "NER_ENTITIES", "PresidioEngine", "PresidioUnavailable"]
+__all__ = ["NEEDS", "NEEDS_DIGIT", "NER_ENTITIES", "PresidioEngine", "PresidioUnavailable"]
 
 #: Entities only a NER model finds (pattern mode has no recognizer for them).
 NER_ENTITIES = frozenset({"PERSON", "LOCATION", "ORGANIZATION", "NRP"})
@@ -64,12 +64,14 @@ _NOISY = frozenset(
         "UK_PASSPORT",
     }
 )
+#: Presidio recognizers replaced by pii.yml in every profile: ``us_mbi`` there finds the
+#: bare form too (Presidio's scores 0.3, under the threshold) at a fraction of the cost.
+_REPLACED = frozenset({"US_MBI"})
 #: Recognizers Presidio ships disabled in its default registry, added when wanted.
 _OPT_IN = {
     "UK_NINO": "UkNinoRecognizer",
     "UK_PASSPORT": "UkPassportRecognizer",
     "UK_DRIVING_LICENCE": "UkDrivingLicenceRecognizer",
-    "US_MBI": "UsMbiRecognizer",
     "US_NPI": "UsNpiRecognizer",
     "ABA_ROUTING_NUMBER": "AbaRoutingRecognizer",
 }
@@ -78,12 +80,13 @@ _HEX = "[0-9A-Fa-f]"
 #: What a text must contain for Presidio's recognizer of an entity to possibly match,
 #: read off that recognizer's patterns (presidio-analyzer 2.2; Presidio matches case-
 #: insensitively): the e-mail pattern has a literal ``[@]``; every IP pattern has a digit
-#: or ``:`` (all-hex IPv6 such as ``a:b:c:d:e:f:a:b`` has no digit); MAC needs two hex
-#: pairs joined by ``:``/``-`` or a Cisco ``hhhh.hhhh.``; crypto a ``1``/``3`` followed by
-#: 25 address characters; NINO six digits and a suffix letter; MBI its first five
-#: characters; ITIN ``9dd`` and its group; the other entities a digit. An entity not
-#: listed here (NER entities, any other Presidio entity) always runs. Exactness is tested
-#: (test_privacy_speed.py: gated analyze == analyze with every entity).
+#: or ``:`` (all-hex IPv6 such as ``a:b:c:d:e:f:a:b`` has no digit); MAC needs six hex
+#: pairs joined by ``:``/``-`` or Cisco ``hhhh.hhhh.hhhh`` (a date is not enough); crypto
+#: a ``1``/``3`` followed by 25 address characters; NINO six digits and a suffix letter;
+#: ITIN ``9dd`` and its group; NHS, NPI, ABA their first digit groups; the other
+#: entities a digit. An entity not listed here (NER entities, any other Presidio entity)
+#: always runs. Exactness is tested (test_privacy_speed.py: gated analyze == analyze
+#: with every entity, for the default and the strict profile).
 NEEDS: dict[str, re.Pattern[str]] = {
     "EMAIL_ADDRESS": re.compile("@"),
     "IP_ADDRESS": re.compile(r"[\d:]"),
@@ -92,11 +95,11 @@ NEEDS: dict[str, re.Pattern[str]] = {
     "US_SSN": _DIGIT,
     "IBAN_CODE": _DIGIT,
     "MAC_ADDRESS": re.compile(
-        f"{_HEX}{{2}}[:-]{_HEX}{{2}}[:-]|{_HEX}{{4}}\\.{_HEX}{{4}}\\.", re.IGNORECASE
+        rf"[:.-](?:(?<={_HEX}{{2}}[:-])(?:{_HEX}{{2}}[:-]){{4}}{_HEX}{{2}}"
+        rf"|(?<={_HEX}{{4}}\.){_HEX}{{4}}\.{_HEX}{{4}})"
     ),
     "CRYPTO": re.compile(r"[13][0-9A-Za-z]{25}", re.IGNORECASE),
-    "UK_NINO": re.compile(r"\d\d ?\d\d ?\d\d ?[A-Da-d]", re.IGNORECASE),
-    "US_MBI": re.compile(r"\d[A-Za-z][0-9A-Za-z]\d-?[A-Za-z]", re.IGNORECASE),
+    "UK_NINO": re.compile(r"[0-9]{2} ?[0-9]{2} ?[0-9]{2} ?[A-Da-d]"),
     "US_ITIN": re.compile(r"9\d\d[- ]?[5-9]\d"),
     "UK_NHS": re.compile(r"\d{3}[- ]?\d{3}"),
     "US_NPI": re.compile(r"[12]\d{3}[- ]?\d{3}"),
@@ -107,6 +110,13 @@ NEEDS: dict[str, re.Pattern[str]] = {
     "UK_PASSPORT": _DIGIT,
     "UK_DRIVING_LICENCE": _DIGIT,
 }
+
+
+#: Entities whose Presidio patterns cannot match without an ASCII digit (``[0-9]``, a
+#: literal ``1``/``3``/``9``): a cheap digit test runs before their :data:`NEEDS` scan, so
+#: text without digits skips them. (Phone, card, SSN and IBAN patterns use ``\d``, which
+#: also matches other scripts' digits: they keep their plain :data:`NEEDS`.)
+NEEDS_DIGIT = frozenset({"CRYPTO", "UK_NINO", "US_ITIN", "UK_NHS", "US_NPI", "ABA_ROUTING_NUMBER"})
 
 
 _SHARED: dict[tuple[Any, ...], tuple[Any, tuple[str, ...], str]] = {}
@@ -171,9 +181,22 @@ class PresidioEngine:
         """The active entities that can possibly match in ``text`` (see :data:`NEEDS`)."""
         self._get()
         out = []
+        has_digit: bool | None = None
+        seen: dict[re.Pattern[str], bool] = {}  # entities sharing a pattern: one search
         for entity in self._active_entities:
             need = NEEDS.get(entity)
-            if need is None or need.search(text):
+            if need is None:
+                out.append(entity)
+                continue
+            if entity in NEEDS_DIGIT:
+                if has_digit is None:  # ten substring searches: ~1 us per KB
+                    has_digit = any(d in text for d in "0123456789")
+                if not has_digit:
+                    continue
+            hit = seen.get(need)
+            if hit is None:
+                hit = seen[need] = need.search(text) is not None
+            if hit:
                 out.append(entity)
         return out
 
@@ -301,8 +324,8 @@ class PresidioEngine:
                 continue
             if not ents & wanted:
                 continue
-            if not self.strict and ents & wanted <= _NOISY:
-                continue  # pii.yml's context-anchored recognizers serve these
+            if ents & wanted <= _REPLACED or (not self.strict and ents & wanted <= _NOISY):
+                continue  # pii.yml's (context-anchored) recognizers serve these
             if self.ner_status != "on" and _mute(rec, self.privacy.threshold):
                 continue
             if isinstance(rec, EmailRecognizer):
@@ -322,7 +345,7 @@ class PresidioEngine:
             e
             for e in self.entities
             if e not in supported
-            and e not in _NOISY
+            and e not in _NOISY | _REPLACED
             and not (e in NER_ENTITIES and self.ner_optional)
         ]
         if missing:
