@@ -37,7 +37,7 @@ def test_scrub_text_stdin_to_stdout(
 ) -> None:
     code, out, _ = run_cli(
         ["scrub", "--no-presidio"],
-        "hi ann@example.com\nkey AKIAIOSFODNN7EXAMPLE\n",
+        "hi ann@example.com\nkey AKIA2E0A8F3B244C9986\n",
         monkeypatch,
         capsys,
     )

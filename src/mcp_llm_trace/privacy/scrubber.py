@@ -3,10 +3,12 @@
 Detectors, in order of label precedence when their findings overlap:
 
 1. the user's ``mask_patterns`` (regex + their own replacement);
-2. secret recognizers from ``secrets.yml`` (API keys, JWTs, PEM keys, URL passwords …);
+2. secret recognizers from ``secrets.yml`` (API keys, JWTs, PEM keys, URL passwords …),
+   minus known placeholders and documentation examples (``placeholders.yml``);
 3. PII: Presidio in pattern mode (optionally NER), or the regex pack ``pii.yml`` when
    Presidio is switched off or not installed;
-4. ``key=value`` assignments whose key is a sensitive field (``fields.py``).
+4. ``key=value`` assignments whose key is a sensitive field (``fields.py``), minus
+   placeholders as for secrets.
 
 Overlapping findings are merged into one replaced span (the union — never leave a piece
 of a secret behind). Results are cached by text hash, outputs included, so a value that
@@ -42,6 +44,7 @@ from mcp_llm_trace.privacy.cache import Counts, ScrubCache, text_key
 from mcp_llm_trace.privacy.fields import FieldRules
 from mcp_llm_trace.privacy.filters import plausible
 from mcp_llm_trace.privacy.patterns import Finding, Recognizer, find_all, load_pack
+from mcp_llm_trace.privacy.placeholders import Placeholders
 from mcp_llm_trace.privacy.presidio_engine import PresidioEngine, PresidioUnavailable
 
 logger = logging.getLogger("mcp_llm_trace.privacy")
@@ -114,6 +117,7 @@ class Scrubber:
         )
         self._masks = [(re.compile(p.regex), p.replacement) for p in self.privacy.mask_patterns]
         self._allow = frozenset(self.privacy.allow_list)
+        self._placeholders = Placeholders.default()
         self.presidio = PresidioEngine(self.privacy) if self.privacy.presidio else None
         self._cache = ScrubCache(max_entries=cache_size)
         key = self.privacy.pseudonym_secret
@@ -252,7 +256,19 @@ class Scrubber:
         found.extend((3, f) for f in self.fields.find(text, lowered))
         if self._allow:
             found = [(p, f) for p, f in found if text[f.start : f.end] not in self._allow]
-        return found
+        return self._drop_placeholders(text, found)
+
+    def _drop_placeholders(
+        self, text: str, found: list[tuple[int, Finding]]
+    ) -> list[tuple[int, Finding]]:
+        """Secret findings (any pack, and key=value fields) whose value is a placeholder or
+        documentation example are not secrets; user masks and PII are kept as they are."""
+        keep_always = (_PRIORITY["mask"], _PRIORITY["pii"])
+        return [
+            (p, f)
+            for p, f in found
+            if p in keep_always or not self._placeholders.is_placeholder(text[f.start : f.end])
+        ]
 
     def _detect_pii(self, text: str) -> list[Finding]:
         return [f for f in self._pii_candidates(text) if plausible(f.entity, text, f.start, f.end)]
