@@ -68,6 +68,13 @@ def _nino(text: str, start: int, end: int) -> bool:
     return _LOWER_HEX.fullmatch(text[start:end]) is None
 
 
+def _mac(text: str, start: int, end: int) -> bool:
+    # Cisco-style "hhhh.hhhh.hhhh" made of decimal digits only is a dotted build or date
+    # number ("2024.0318.1200"); a real MAC has a hex letter in 99.6 % of cases.
+    value = text[start:end]
+    return "." not in value or any(c in "abcdefABCDEF" for c in value)
+
+
 def plausible(entity: str, text: str, start: int, end: int) -> bool:
     """Whether a PII finding of ``entity`` at ``text[start:end]`` should be kept."""
     if entity == "PHONE_NUMBER":
@@ -76,4 +83,6 @@ def plausible(entity: str, text: str, start: int, end: int) -> bool:
         return _ip(text, start, end)
     if entity == "UK_NINO":
         return _nino(text, start, end)
+    if entity == "MAC_ADDRESS":
+        return _mac(text, start, end)
     return True
