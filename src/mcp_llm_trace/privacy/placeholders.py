@@ -79,6 +79,17 @@ class Placeholders:
                 return True
         return False
 
+    def is_placeholder_at(self, text: str, start: int, end: int) -> bool:
+        """:meth:`is_placeholder` for ``text[start:end]``, or a template that starts there
+        and covers it: a ``key=value`` finding stops at whitespace, so in
+        ``api_key: {{ .Values.apiKey }}`` it holds only ``{{``."""
+        if self.is_placeholder(text[start:end]):
+            return True
+        if self._patterns is None:
+            return False
+        m = self._patterns.match(text, start)
+        return m is not None and m.end() >= end and "\n" not in text[start : m.end()]
+
     def _mostly_filler(self, form: str) -> bool:
         counted = [c for c in form if c not in _NEUTRAL]
         fill = sum(c in self.filler for c in counted)

@@ -267,7 +267,7 @@ class Scrubber:
         return [
             (p, f)
             for p, f in found
-            if p in keep_always or not self._placeholders.is_placeholder(text[f.start : f.end])
+            if p in keep_always or not self._placeholders.is_placeholder_at(text, f.start, f.end)
         ]
 
     def _detect_pii(self, text: str) -> list[Finding]:
