@@ -45,6 +45,18 @@ def test_scrub_text_stdin_to_stdout(
     assert out == "hi [EMAIL]\nkey [AWS_ACCESS_KEY_ID]\n"
 
 
+def test_scrub_profile_option(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    line = "ann@example.com 00:1A:2B:3C:4D:5E\n"
+    code, out, _ = run_cli(["scrub", "--no-presidio"], line, monkeypatch, capsys)
+    assert code == 0 and out == "[EMAIL] [MAC_ADDRESS]\n"
+    code, out, _ = run_cli(
+        ["scrub", "--no-presidio", "--profile", "minimal"], line, monkeypatch, capsys
+    )
+    assert code == 0 and out == "[EMAIL] 00:1A:2B:3C:4D:5E\n"
+
+
 def test_scrub_jsonl_with_report(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
