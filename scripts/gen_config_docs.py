@@ -67,6 +67,7 @@ EXAMPLES: dict[str, str] = {
     "metrics.exporter": "`console`",
     "metrics.dimensions": "`tenant.id,gen_ai.request.model`",
     "logs.exporter": "`otlp`",
+    "privacy.profile": "`strict`",
     "privacy.entities": "`EMAIL_ADDRESS,PHONE_NUMBER`",
     "privacy.allow_list": "`[support@example.com]`",
     "privacy.languages": "`[en, de]`",
@@ -201,6 +202,11 @@ OUTRO = """
 - `metrics.exporter` / `logs.exporter` `auto` follow the trace exporter: OTLP when traces
   go to `otlp` or `jaeger`, otherwise none (metrics) / console (logs).
 - `privacy.sensitive_fields` you list *extend* the built-in list; they never replace it.
+- `privacy.entities` unset means: the entity list of `privacy.profile` (`minimal`,
+  `default`, `strict`; the lists are in [privacy.md](privacy.md#profiles)). Listing
+  `entities` replaces the profile's list; the profile still decides whether Presidio's
+  checksum-only recognizers run on bare numbers (`strict` only). Secrets are scrubbed
+  whatever the profile.
 - With the `phoenix` exporter and the default queue size, the batch queue grows to 65536
   spans (Phoenix ingests more slowly than a collector).
 """

@@ -53,14 +53,43 @@ DEFAULT_SENSITIVE_FIELDS: tuple[str, ...] = (
     "ssn",
     "credit_card",
 )
-DEFAULT_PII_ENTITIES: tuple[str, ...] = (
-    "EMAIL_ADDRESS",
-    "PHONE_NUMBER",
-    "CREDIT_CARD",
-    "US_SSN",
-    "IBAN_CODE",
-    "IP_ADDRESS",
+#: The PII entities of each ``privacy.profile`` (docs/privacy.md, "Profiles"). Secrets are
+#: always scrubbed, whatever the profile; ``privacy.entities`` replaces the list.
+PII_PROFILES: dict[str, tuple[str, ...]] = {
+    # Only the identifiers that are never ambiguous and always personal.
+    "minimal": ("EMAIL_ADDRESS", "CREDIT_CARD", "US_SSN"),
+    # Plus identifiers with an unambiguous format, a checksum, or a context word.
+    "default": (
+        "EMAIL_ADDRESS",
+        "PHONE_NUMBER",
+        "CREDIT_CARD",
+        "US_SSN",
+        "IBAN_CODE",
+        "IP_ADDRESS",
+        "MAC_ADDRESS",
+        "CRYPTO",
+        "UK_NINO",
+        "UK_NHS",
+        "US_MBI",
+        "US_NPI",
+        "US_ITIN",
+        "ABA_ROUTING_NUMBER",
+        "US_DRIVER_LICENSE",
+    ),
+}
+PII_PROFILES["strict"] = (
+    *PII_PROFILES["default"],
+    # Context-anchored; and Presidio's checksum-only recognizers also run on bare numbers.
+    "US_BANK_NUMBER",
+    "US_PASSPORT",
+    "UK_PASSPORT",
+    "UK_DRIVING_LICENCE",
+    # Names and places: only when a spaCy model is installed (the [ner] extra).
+    "PERSON",
+    "LOCATION",
 )
+DEFAULT_PII_PROFILE = "default"
+DEFAULT_PII_ENTITIES: tuple[str, ...] = PII_PROFILES[DEFAULT_PII_PROFILE]
 DEFAULT_METRIC_DIMENSIONS: tuple[str, ...] = (
     "tenant.id",
     "user.id",
@@ -226,6 +255,11 @@ def parse_list(value: Any) -> tuple[str, ...]:
     else:
         raise ValueError(f"expected a list or comma-separated string, got {value!r}")
     return tuple(v for v in items if v)
+
+
+def parse_opt_list(value: Any) -> tuple[str, ...] | None:
+    """Like :func:`parse_list`, but ``None`` (unset) stays ``None``; ``[]`` is a list."""
+    return None if value is None else parse_list(value)
 
 
 def parse_lower_list(value: Any) -> tuple[str, ...]:
@@ -871,12 +905,20 @@ _LIST: list[Setting] = [
         "Extra {regex, replacement} masks.",
     ),
     _s(
+        "privacy.profile",
+        choice(*PII_PROFILES),
+        DEFAULT_PII_PROFILE,
+        ("MCP_LLM_TRACE_PII_PROFILE", "MCP_LLM_TRACE_PRIVACY_PROFILE"),
+        ("data_privacy.profile",),
+        "PII entity set: minimal, default or strict (docs/privacy.md, Profiles).",
+    ),
+    _s(
         "privacy.entities",
-        parse_list,
-        DEFAULT_PII_ENTITIES,
+        parse_opt_list,
+        None,
         ("MCP_LLM_TRACE_PII_ENTITIES",),
         ("data_privacy.entities",),
-        "Presidio entities.",
+        "PII entities; when set, replaces the profile's list ([] = secrets only).",
     ),
     _s(
         "privacy.threshold",

@@ -28,8 +28,9 @@ from typing import Any
 
 from mcp_llm_trace._settings import (
     DEFAULT_METRIC_DIMENSIONS,
-    DEFAULT_PII_ENTITIES,
+    DEFAULT_PII_PROFILE,
     DEFAULT_SENSITIVE_FIELDS,
+    PII_PROFILES,
     SETTINGS,
     ConfigError,
     Setting,
@@ -163,7 +164,8 @@ class PrivacyConfig:
     sanitize_pii: bool | None = None  # None = on whenever content capture is on
     sensitive_fields: tuple[str, ...] = DEFAULT_SENSITIVE_FIELDS
     mask_patterns: tuple[MaskPattern, ...] = ()
-    entities: tuple[str, ...] = DEFAULT_PII_ENTITIES
+    profile: str = DEFAULT_PII_PROFILE  # minimal | default | strict (PII_PROFILES)
+    entities: tuple[str, ...] | None = None  # None = the profile's list
     threshold: float = 0.35
     ner: bool = False
     allow_list: tuple[str, ...] = ()
@@ -173,6 +175,23 @@ class PrivacyConfig:
     pseudonymize: bool = False
     pseudonym_secret: str | None = None
     time_budget_ms: float = 2000.0
+
+    def __post_init__(self) -> None:
+        if self.profile not in PII_PROFILES:
+            raise ConfigError(
+                f"unknown privacy profile {self.profile!r}; expected one of "
+                + ", ".join(PII_PROFILES)
+            )
+
+    @property
+    def effective_entities(self) -> tuple[str, ...]:
+        """The PII entities in effect: ``entities`` when set, else the profile's list."""
+        return PII_PROFILES[self.profile] if self.entities is None else self.entities
+
+    @property
+    def entities_from_profile(self) -> bool:
+        """Whether the entity list is the profile's (not listed explicitly)."""
+        return self.entities is None
 
 
 @dataclass(frozen=True)

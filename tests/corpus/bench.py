@@ -73,7 +73,9 @@ def main() -> None:
     spans, chars = make_spans(n)
     run("regex-only", PrivacyConfig(presidio=False), spans, chars)
     run("presidio", PrivacyConfig(), spans, chars)
-    ner = PrivacyConfig(ner=True, entities=(*PrivacyConfig().entities, "PERSON", "LOCATION"))
+    ner = PrivacyConfig(
+        ner=True, entities=(*PrivacyConfig().effective_entities, "PERSON", "LOCATION")
+    )
     small, small_chars = spans[: max(50, n // 10)], 0
     small_chars = int(chars * len(small) / len(spans))
     run("presidio+NER", ner, small, small_chars)

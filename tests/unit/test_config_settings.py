@@ -120,6 +120,7 @@ SAMPLES: dict[str, Sample] = {
     "privacy.mask_patterns": Sample(
         [{"regex": r"\d+", "replacement": "[N]"}], (MaskPattern(r"\d+", "[N]"),), [{"regex": "("}]
     ),
+    "privacy.profile": Sample("strict", "strict", "paranoid"),
     "privacy.entities": Sample("EMAIL_ADDRESS", ("EMAIL_ADDRESS",), yaml_bad=5),
     "privacy.threshold": Sample("0.5", 0.5, "2"),
     "privacy.ner": Sample("true", True, "perhaps"),

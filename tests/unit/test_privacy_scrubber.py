@@ -169,7 +169,9 @@ def test_importing_the_package_does_not_import_presidio_or_spacy() -> None:
 
 @pytest.mark.slow
 def test_ner_mode_finds_person_names() -> None:
-    s = Scrubber(replace(PrivacyConfig(), ner=True, entities=(*PrivacyConfig().entities, "PERSON")))
+    s = Scrubber(
+        replace(PrivacyConfig(), ner=True, entities=(*PrivacyConfig().effective_entities, "PERSON"))
+    )
     out = s.scrub_text("Yesterday Angela Merkel met Barack Obama in Berlin.")
     assert s.presidio is not None
     assert s.presidio.ner_status == "on"

@@ -22,8 +22,11 @@ A36 = "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8"
 
 POSITIVE = [
     ("GOOGLE_API_KEY", "AIza" + "SyA1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q"),
-    ("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE"),
-    ("AWS_SECRET_ACCESS_KEY", "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
+    ("AWS_ACCESS_KEY_ID", "AKIA" + "2E0A8F3B244C9986"),  # not AWS's EXAMPLE key: a placeholder
+    (
+        "AWS_SECRET_ACCESS_KEY",
+        "aws_secret_access_key = " + "Zr4Tq8Vb1Nw6Ys3Kp0Hc7Jd2Lf5Gm9Xa/Qe+Ru8B",
+    ),
     ("GITHUB_TOKEN", "ghp_" + A36),
     ("GITLAB_TOKEN", "glpat-" + "xYz12AbC34dEf56GhI78"),
     ("SLACK_TOKEN", "xoxb-" + "123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx"),

@@ -37,12 +37,24 @@ def test_scrub_text_stdin_to_stdout(
 ) -> None:
     code, out, _ = run_cli(
         ["scrub", "--no-presidio"],
-        "hi ann@example.com\nkey AKIAIOSFODNN7EXAMPLE\n",
+        "hi ann@example.com\nkey AKIA2E0A8F3B244C9986\n",
         monkeypatch,
         capsys,
     )
     assert code == 0
     assert out == "hi [EMAIL]\nkey [AWS_ACCESS_KEY_ID]\n"
+
+
+def test_scrub_profile_option(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    line = "ann@example.com 00:1A:2B:3C:4D:5E\n"
+    code, out, _ = run_cli(["scrub", "--no-presidio"], line, monkeypatch, capsys)
+    assert code == 0 and out == "[EMAIL] [MAC_ADDRESS]\n"
+    code, out, _ = run_cli(
+        ["scrub", "--no-presidio", "--profile", "minimal"], line, monkeypatch, capsys
+    )
+    assert code == 0 and out == "[EMAIL] 00:1A:2B:3C:4D:5E\n"
 
 
 def test_scrub_jsonl_with_report(

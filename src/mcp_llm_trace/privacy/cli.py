@@ -45,6 +45,11 @@ def add_scrub_command(subparsers: Any) -> argparse.ArgumentParser:
         help="regex recognizers only (faster, lower phone recall)",
     )
     p.add_argument("--ner", action="store_true", help="also detect PERSON/LOCATION (needs [ner])")
+    p.add_argument(
+        "--profile",
+        choices=["minimal", "default", "strict"],
+        help="PII entity profile (overrides data_privacy.profile; docs/privacy.md, Profiles)",
+    )
     p.set_defaults(func=run_scrub)
     return p
 
@@ -66,6 +71,8 @@ def run_scrub(args: argparse.Namespace) -> int:
         privacy = replace(privacy, presidio=False)
     if getattr(args, "ner", False):
         privacy = replace(privacy, ner=True)
+    if getattr(args, "profile", None):
+        privacy = replace(privacy, profile=args.profile)
     scrubber = Scrubber(privacy)
     counts: Counter[str] = Counter()
     stdin = _text_stream(sys.stdin)

