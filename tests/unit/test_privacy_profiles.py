@@ -545,7 +545,9 @@ def test_noisy_presidio_recognizers_load_only_in_strict() -> None:
     default = Scrubber(PrivacyConfig())
     default.warm_up()
     loaded = _recognizers(default)
-    assert {"MacAddressRecognizer", "CryptoRecognizer", "UkNinoRecognizer"} <= loaded
+    # MAC, crypto, NINO and MBI are served by pii.yml's validated regexes (same findings
+    # on the corpora, a fraction of Presidio's per-recognizer cost): not loaded either.
+    assert not loaded & {"MacAddressRecognizer", "CryptoRecognizer", "UkNinoRecognizer"}
     assert not loaded & {"NhsRecognizer", "UsNpiRecognizer", "AbaRoutingRecognizer"}
     assert not loaded & {"UsLicenseRecognizer", "UsMbiRecognizer"}
     ents = tuple(e for e in PII_PROFILES["strict"] if e not in pe.NER_ENTITIES)

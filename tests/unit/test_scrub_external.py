@@ -16,7 +16,7 @@ from tests.corpus.external import build, identifiers
 from tests.corpus.external import evaluate as ev
 
 #: Flip when the issue-18 recognizers are merged: the targets then must hold.
-RECOGNIZERS_MERGED = False
+RECOGNIZERS_MERGED = True
 _pending = pytest.mark.xfail(
     not RECOGNIZERS_MERGED, strict=False, reason="issue 18 recognizers not merged yet"
 )
