@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 from tests.corpus.evaluate import load_corpus
+from tests.corpus.external.identifiers import _B58 as B58
+from tests.corpus.external.identifiers import base58check
 
 from mcp_llm_trace._settings import PII_PROFILES
 from mcp_llm_trace.config import ConfigError, PrivacyConfig, load_config
@@ -81,20 +83,6 @@ def aba(valid: bool = True) -> str:
     if not valid:
         check = (check + RNG.randint(1, 9)) % 10
     return body + str(check)
-
-
-B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
-
-
-def base58check(version: int, payload: bytes) -> str:
-    raw = bytes([version]) + payload
-    raw += hashlib.sha256(hashlib.sha256(raw).digest()).digest()[:4]
-    n = int.from_bytes(raw, "big")
-    out = ""
-    while n:
-        n, r = divmod(n, 58)
-        out = B58[r] + out
-    return "1" * (len(raw) - len(raw.lstrip(b"\0"))) + out
 
 
 BECH = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"

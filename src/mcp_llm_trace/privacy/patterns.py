@@ -313,16 +313,7 @@ def find_all(recognizers: Sequence[Recognizer], text: str) -> list[Finding]:
 
 def _luhn(value: str) -> bool:
     digits = [int(c) for c in value if c.isdigit()]
-    if not 12 <= len(digits) <= 19:
-        return False
-    total = 0
-    for i, d in enumerate(reversed(digits)):
-        if i % 2:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
-    return total % 10 == 0
+    return 12 <= len(digits) <= 19 and _luhn_ok(digits)
 
 
 def _iban(value: str) -> bool:

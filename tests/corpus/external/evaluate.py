@@ -48,9 +48,10 @@ _LABEL = re.compile(r"\[[A-Z0-9_:]+\]|<[A-Z0-9_]+_[0-9a-f]+>")
 
 
 def load_corpus(path: Path = CORPUS) -> list[dict[str, Any]]:
-    """The corpus records."""
-    with path.open(encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
+    """The corpus records (JSON lines, read as the project corpus's are)."""
+    from tests.corpus.evaluate import load_corpus as load_jsonl
+
+    return load_jsonl(path)
 
 
 def leaked(value: str, output: str) -> bool:
