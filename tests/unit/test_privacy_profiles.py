@@ -21,6 +21,7 @@ import pytest
 from tests.corpus.evaluate import load_corpus
 from tests.corpus.external.identifiers import _B58 as B58
 from tests.corpus.external.identifiers import base58check
+from tests.support.presidio_gating import assert_gating_is_exact
 
 from mcp_llm_trace._settings import PII_PROFILES
 from mcp_llm_trace.config import ConfigError, PrivacyConfig, load_config
@@ -569,22 +570,6 @@ def test_digit_free_text_skips_the_new_entities() -> None:
     assert "MAC_ADDRESS" not in s.presidio.entities_for("dates 2024-03-18 and 12:30:45")
 
 
-def _gating_is_exact(s: Scrubber, texts: list[str]) -> None:
-    presidio = s.presidio
-    assert presidio is not None
-    engine = presidio._engine
-    for text in texts:
-        reference = engine.analyze(
-            text=text,
-            language="en",
-            entities=list(presidio._active_entities),
-            score_threshold=presidio.privacy.threshold,
-        )
-        expected = sorted((r.start, r.end, r.entity_type) for r in reference)
-        got = sorted((f.start, f.end, f.entity) for f in presidio.analyze(text))
-        assert got == expected, text
-
-
 @pytest.mark.parametrize("profile", ["default", "strict"])
 def test_needs_gating_is_exact_for_the_new_entities(profile: str) -> None:
     ents = tuple(e for e in PII_PROFILES[profile] if e not in pe.NER_ENTITIES)
@@ -594,7 +579,7 @@ def test_needs_gating_is_exact_for_the_new_entities(profile: str) -> None:
     texts += [t.lower() for _, t, _ in POSITIVES[:60]] + [
         "\u212a" + t for _, t, _ in POSITIVES[:20]
     ]
-    _gating_is_exact(s, texts)
+    assert_gating_is_exact(s, texts)
 
 
 @pytest.mark.parametrize(
