@@ -128,3 +128,91 @@ def test_barrier_class_refuses_patterns_it_does_not_understand() -> None:
     cls = re.compile(barriers)
     assert all(cls.match(c) for c in "bZ\n\"'_")
     assert not any(cls.match(c) for c in "(+- 7eXT٣")
+
+
+# ---------------------------------------------------------------- issue 14 speed-ups
+
+
+def test_email_runs_find_what_the_stock_recognizer_finds(
+    scrubber: Scrubber, texts: list[str]
+) -> None:
+    # The e-mail recognizer only looks at runs of non-space characters around an "@";
+    # Presidio's own analyze (same offline domain check) looks at the whole text.
+    from presidio_analyzer.predefined_recognizers import EmailRecognizer
+
+    engine = scrubber.presidio._engine  # type: ignore[union-attr]
+    rec = next(r for r in engine.registry.recognizers if isinstance(r, EmailRecognizer))
+    extra = [
+        "a@b.co,c@d.org;e@f.net",
+        "mail\tx@example.com\nnext",
+        "x@@example.com y@ex-ample.co.uk.",
+        "<bob.smith+tag@example.com>",
+        "(jane@example.org)",
+    ]
+    found = 0
+    for text in [*texts, *extra]:
+        stock = EmailRecognizer.analyze(rec, text, ["EMAIL_ADDRESS"], None)
+        got = rec.analyze(text, ["EMAIL_ADDRESS"], None)
+        expected = sorted((r.start, r.end, r.score) for r in stock)
+        assert sorted((r.start, r.end, r.score) for r in got) == expected, text
+        found += len(expected)
+    assert found >= 20  # not vacuous
+
+
+def _json_docs(texts: list[str]) -> list[str]:
+    from mcp_llm_trace._internal import messages as msg
+
+    docs = []
+    for i, text in enumerate(texts):
+        other = texts[(i + 7) % len(texts)]
+        messages = [
+            {"role": "system", "content": other},
+            {"role": "user", "content": text},
+        ]
+        docs.append(msg.to_json(messages))
+        docs.append(msg.genai_messages_json(messages))
+        docs.append(msg.to_json({"query": text, "k": 5, "ok": True}))  # a number: whole text
+    return docs
+
+
+def test_json_documents_split_into_strings_scrub_exactly_like_whole_text(
+    texts: list[str],
+) -> None:
+    # Per-string analysis (jsonslices.py + the piece cache) vs the whole document, on the
+    # JSON shapes our spans carry, built from every corpus text.
+    split = Scrubber(PrivacyConfig(), cache_size=0)
+    whole = Scrubber(PrivacyConfig(), cache_size=0)
+    whole._split_json = False
+    docs = _json_docs(texts)
+    changed = 0
+    for doc in docs:
+        expected = whole.scrub_text(doc)
+        assert split.scrub_text(doc) == expected, doc
+        changed += expected != doc
+    assert changed >= len(texts)  # most documents hold a finding: not vacuous
+    assert len(split._pieces) > 0
+
+
+def test_piece_cache_answers_the_copies_of_a_message() -> None:
+    from mcp_llm_trace._internal import messages as msg
+
+    s = Scrubber(PrivacyConfig(), cache_size=0)
+    text = "call me on +1 415 555 0134 or mail jane.doe@example.com"
+    plain = s.scrub_text(text)
+    seen: list[str] = []
+    original = s.presidio.analyze  # type: ignore[union-attr]
+
+    def counting(piece: str) -> Any:
+        seen.append(piece)
+        return original(piece)
+
+    s.presidio.analyze = counting  # type: ignore[method-assign,union-attr]
+    doc = msg.to_json([{"role": "user", "content": text}])
+    assert s.scrub_text(doc) == msg.to_json([{"role": "user", "content": plain}])
+    assert seen == ["role", "user", "content"]  # the message itself came from the cache
+
+
+def test_ip_gate_admits_every_ip_form(scrubber: Scrubber) -> None:
+    for text in ("at 10.0.0.1 now", "fe80::1", "a:b:c:d:e:f:a:b", "::ffff:10.1.2.3", "::"):
+        assert "IP_ADDRESS" in scrubber.presidio.entities_for(text), text  # type: ignore[union-attr]
+    assert "IP_ADDRESS" not in scrubber.presidio.entities_for("Note: 12 items")  # type: ignore[union-attr]

@@ -9,8 +9,9 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
+from typing import Any
 
-__all__ = ["Counts", "ScrubCache", "text_key"]
+__all__ = ["Counts", "PieceCache", "ScrubCache", "text_key"]
 
 #: Redactions made in one text, by entity type (sorted, hashable).
 Counts = tuple[tuple[str, int], ...]
@@ -70,3 +71,34 @@ class ScrubCache:
         with self._lock:
             self._data.clear()
             self._chars = 0
+
+
+class PieceCache:
+    """LRU ``key -> findings`` of the context-free PII detectors per piece of text (a
+    whole value or one string of a JSON document): positions and entity names only."""
+
+    def __init__(self, max_entries: int = 16384) -> None:
+        self.max_entries = max_entries
+        self._data: OrderedDict[bytes, tuple[Any, ...]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: bytes) -> tuple[Any, ...] | None:
+        """The findings stored for ``key`` (marked recently used), or ``None``."""
+        with self._lock:
+            hit = self._data.get(key)
+            if hit is not None:
+                self._data.move_to_end(key)
+            return hit
+
+    def put(self, key: bytes, findings: tuple[Any, ...]) -> None:
+        """Remember ``findings`` for ``key``, dropping the least recently used beyond the bound."""
+        if self.max_entries <= 0:
+            return
+        with self._lock:
+            self._data[key] = findings
+            self._data.move_to_end(key)
+            while len(self._data) > self.max_entries:
+                self._data.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._data)

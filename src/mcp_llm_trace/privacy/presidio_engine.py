@@ -79,11 +79,17 @@ _OPT_IN = {
     "ABA_ROUTING_NUMBER": "AbaRoutingRecognizer",
 }
 _DIGIT = re.compile(r"\d")
+#: A run of non-space characters holding an "@": the only places Presidio's e-mail
+#: pattern (character classes of \w and punctuation, a literal "@", no whitespace) can
+#: match. Its ``\b`` at a run's edge sees whitespace or the text's edge either way.
+_AT_RUN = re.compile(r"\S*@\S*")
 _HEX = "[0-9A-Fa-f]"
 #: What a text must contain for Presidio's recognizer of an entity to possibly match,
 #: read off that recognizer's patterns (presidio-analyzer 2.2; Presidio matches case-
-#: insensitively): the e-mail pattern has a literal ``[@]``; every IP pattern has a digit
-#: or ``:`` (all-hex IPv6 such as ``a:b:c:d:e:f:a:b`` has no digit); MAC needs six hex
+#: insensitively): the e-mail pattern has a literal ``[@]``; every IPv4 form has a
+#: digit, ``.``, digit and every IPv6 form starts with ``::`` or, after no word character
+#: or ``:``, up to four hex digits and a ``:`` (all-hex IPv6 such as ``a:b:c:d:e:f:a:b``
+#: has no digit; ``Note: 12`` has neither); MAC needs six hex
 #: pairs joined by ``:``/``-`` or Cisco ``hhhh.hhhh.hhhh`` (a date is not enough); crypto
 #: a ``1``/``3`` followed by 25 address characters; NINO six digits and a suffix letter;
 #: ITIN ``9dd`` and its group; NHS, NPI, ABA their first digit groups; the other
@@ -92,7 +98,7 @@ _HEX = "[0-9A-Fa-f]"
 #: with every entity, for the default and the strict profile).
 NEEDS: dict[str, re.Pattern[str]] = {
     "EMAIL_ADDRESS": re.compile("@"),
-    "IP_ADDRESS": re.compile(r"[\d:]"),
+    "IP_ADDRESS": re.compile(r"\d\.\d|::|(?<![\w:])[0-9A-Fa-f]{1,4}:"),
     "PHONE_NUMBER": _DIGIT,
     "CREDIT_CARD": _DIGIT,
     "US_SSN": _DIGIT,
@@ -123,6 +129,8 @@ NEEDS_DIGIT = frozenset({"CRYPTO", "UK_NINO", "US_ITIN", "UK_NHS", "US_NPI", "AB
 
 
 _SHARED: dict[tuple[Any, ...], tuple[Any, tuple[str, ...], str]] = {}
+#: Phone windows remembered per engine (``_island_phone_recognizer``).
+_PHONE_WINDOWS = 4096
 _SHARED_LOCK = threading.Lock()
 
 
@@ -179,6 +187,13 @@ class PresidioEngine:
             nlp_artifacts=self._no_nlp,
         )
         return [Finding(r.start, r.end, r.entity_type, "presidio") for r in results]
+
+    @property
+    def context_free(self) -> bool:
+        """Whether a finding depends only on the text it is in (pattern mode: no model,
+        no context words), so a piece of text can be analysed on its own."""
+        self._get()
+        return self._no_nlp is not None
 
     def entities_for(self, text: str) -> list[str]:
         """The active entities that can possibly match in ``text`` (see :data:`NEEDS`)."""
@@ -288,6 +303,24 @@ class PresidioEngine:
             def validate_result(self, pattern_text: str) -> bool:
                 return bool(extractor(pattern_text).fqdn)
 
+            def analyze(
+                self,
+                text: str,
+                entities: list[str],
+                nlp_artifacts: Any = None,
+                regex_flags: int | None = None,
+            ) -> list[Any]:
+                # Presidio's e-mail pattern matches no whitespace: only the runs of
+                # non-space characters around an "@" can hold one (see _AT_RUN).
+                results: list[Any] = []
+                for m in _AT_RUN.finditer(text):
+                    lo, hi = m.span()
+                    for r in super().analyze(text[lo:hi], entities, nlp_artifacts, regex_flags):
+                        r.start += lo
+                        r.end += lo
+                        results.append(r)
+                return results
+
         language = self.privacy.languages[0] if self.privacy.languages else "en"
         nlp_engine = SpacyNlpEngine(models=[{"lang_code": language, "model_name": "none"}])
         nlp: Any = None
@@ -340,7 +373,7 @@ class PresidioEngine:
                 )
             keep.append(rec)
         registry.recognizers = keep
-        engine = AnalyzerEngine(
+        engine = _pattern_engine_class(AnalyzerEngine)(
             registry=registry, nlp_engine=nlp_engine, supported_languages=[language]
         )
         supported = set(engine.get_supported_entities(language))
@@ -385,12 +418,47 @@ def _mute(rec: Any, threshold: float) -> bool:
     return bool(max(p.score for p in patterns) < threshold)
 
 
+def _pattern_engine_class(base: Any) -> Any:
+    """``AnalyzerEngine`` that skips context enhancement when it cannot change a score.
+
+    With no tokens (our pattern-mode NLP artifacts) and no request context words, every
+    recognizer's context window is empty, so Presidio's lemma enhancer returns the
+    results unchanged, after deep-copying all of them (~10 % of pattern-mode time).
+    Analyses with real tokens (NER mode, or a caller passing none) take Presidio's path.
+    """
+
+    class PatternAnalyzerEngine(base):  # type: ignore[misc]
+        """Presidio's engine; context enhancement skipped where it is a no-op."""
+
+        def _enhance_using_context(
+            self,
+            text: str,
+            raw_results: list[Any],
+            nlp_artifacts: Any,
+            recognizers: list[Any],
+            context: list[str] | None = None,
+        ) -> list[Any]:
+            if nlp_artifacts is not None and not nlp_artifacts.tokens and not context:
+                return raw_results
+            return super()._enhance_using_context(  # type: ignore[no-any-return]
+                text, raw_results, nlp_artifacts, recognizers, context
+            )
+
+    return PatternAnalyzerEngine
+
+
 def _island_phone_recognizer(base: Any) -> Any:
     """Presidio's ``PhoneRecognizer`` matching only in phone islands (``phone_islands.py``)."""
     from phonenumbers import phonenumbermatcher
+    from presidio_analyzer import RecognizerResult
 
     barriers = barrier_class(phonenumbermatcher._PATTERN.pattern, phonenumbermatcher._PATTERN.flags)
     islands = island_regex(barriers) if barriers else None
+    # Window text -> what phonenumbers found in it: the same number in another message
+    # (a signature, a support line) is matched once. A window is matched with no
+    # surrounding text and phonenumbers reads nothing else, so a hit is exact. Bounded;
+    # a full dict is cleared (dict operations are atomic under the GIL).
+    windows: dict[str, tuple[Any, ...]] = {}
 
     class IslandPhoneRecognizer(base):  # type: ignore[misc]
         """Same findings of at least ``MIN_PHONE_DIGITS`` digits, a fraction of the work."""
@@ -400,10 +468,34 @@ def _island_phone_recognizer(base: Any) -> Any:
                 return super().analyze(text, entities, nlp_artifacts)
             results: list[Any] = []
             for lo, hi in phone_windows(text, islands, MIN_PHONE_DIGITS):
-                for r in super().analyze(text[lo:hi], entities, nlp_artifacts):
-                    r.start += lo
-                    r.end += lo
-                    results.append(r)
+                window = text[lo:hi]
+                hits = windows.get(window)
+                if hits is None:
+                    hits = tuple(
+                        (
+                            r.entity_type,
+                            r.start,
+                            r.end,
+                            r.score,
+                            r.analysis_explanation,
+                            r.recognition_metadata,
+                        )
+                        for r in super().analyze(window, entities, nlp_artifacts)
+                    )
+                    if len(windows) >= _PHONE_WINDOWS:
+                        windows.clear()
+                    windows[window] = hits
+                for entity, start, end, score, explanation, meta in hits:
+                    results.append(
+                        RecognizerResult(
+                            entity,
+                            start + lo,
+                            end + lo,
+                            score,
+                            explanation,
+                            dict(meta) if meta is not None else None,  # type: ignore[arg-type]
+                        )
+                    )
             return results
 
     return IslandPhoneRecognizer

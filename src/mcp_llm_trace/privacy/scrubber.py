@@ -42,9 +42,10 @@ from typing import Any
 
 from mcp_llm_trace._internal.errors import warn_once_per_interval
 from mcp_llm_trace.config import PrivacyConfig, TelemetryConfig
-from mcp_llm_trace.privacy.cache import Counts, ScrubCache, text_key
+from mcp_llm_trace.privacy.cache import Counts, PieceCache, ScrubCache, text_key
 from mcp_llm_trace.privacy.fields import FieldRules
 from mcp_llm_trace.privacy.filters import plausible
+from mcp_llm_trace.privacy.jsonslices import string_slices
 from mcp_llm_trace.privacy.patterns import (
     Finding,
     Recognizer,
@@ -120,6 +121,12 @@ class Scrubber:
         self._regex_pii = tuple(r for r in pii_pack.recognizers if r.entity in wanted)
         gaps = set(pii_pack.tables.get("presidio_gaps") or ())
         self._gap_pii = tuple(r for r in self._regex_pii if r.name in gaps)
+        # Gap recognizers whose findings depend only on their own match run per piece of
+        # text (cached with Presidio's findings); context-anchored ones on the whole text.
+        self._gap_local = tuple(r for r in self._gap_pii if r.context is None)
+        self._gap_context = tuple(r for r in self._gap_pii if r.context is not None)
+        self._pieces = PieceCache()
+        self._split_json = True  # analyse JSON documents per string (tests compare both)
         self.fields = FieldRules(
             self.privacy.sensitive_fields,
             secrets_pack.tables.get("assignment_keys", {}),
@@ -288,7 +295,18 @@ class Scrubber:
         if self.presidio is None:
             return find_all(self._regex_pii, text)
         try:
-            found = self.presidio.analyze(text)
+            if not self.presidio.context_free:
+                found = self.presidio.analyze(text)
+                found.extend(find_all(self._gap_pii, text))
+                return found
+            slices = string_slices(text) if self._split_json else None
+            if slices is None:
+                found = list(self._piece_pii(text))
+            else:
+                found = []
+                for lo, hi in slices:
+                    for f in self._piece_pii(text[lo:hi]):
+                        found.append(Finding(f.start + lo, f.end + lo, f.entity, f.source))
         except PresidioUnavailable as exc:
             warn_once_per_interval(
                 "privacy.presidio",
@@ -296,8 +314,25 @@ class Scrubber:
                 exc,
             )
             return find_all(self._regex_pii, text)
-        if self._gap_pii:
-            found.extend(find_all(self._gap_pii, text))
+        if self._gap_context:
+            found.extend(find_all(self._gap_context, text))
+        return found
+
+    def _piece_pii(self, piece: str) -> tuple[Finding, ...]:
+        """Pattern-mode PII candidates of one piece of text — a whole value or one string
+        of a JSON document (``jsonslices.py``) — remembered by the piece's hash, so the
+        copies of a message in ``input.value`` and ``gen_ai.input.messages`` are not
+        analysed again. Only detectors whose findings depend on nothing outside the piece
+        run here: Presidio without context words, the gap recognizers without ``context``."""
+        if len(piece) < 3:
+            return ()
+        key = text_key(piece)
+        hit = self._pieces.get(key)
+        if hit is not None:
+            return hit
+        assert self.presidio is not None
+        found = tuple(self.presidio.analyze(piece) + find_all(self._gap_local, piece))
+        self._pieces.put(key, found)
         return found
 
     @staticmethod
