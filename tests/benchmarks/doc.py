@@ -104,6 +104,15 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
         1.5,
         "{:.2f}×",
     )
+    scrub_ns = _w(results, "scrub", "scrub_pattern", "cpu")
+    add(
+        "scrubbing, default engine (Presidio pattern mode), typical LLM spans, KB/s per core"
+        " ≥ 2,000",
+        None if not scrub_ns else 1e9 / scrub_ns,
+        2000.0,
+        "{:,.0f} KB/s",
+        le=False,
+    )
     sus = results.get("sustained")
     if sus:
         cpu_pct = sus.get("export_thread_cpu_pct_of_one_core")

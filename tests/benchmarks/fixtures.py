@@ -125,8 +125,20 @@ def llm_op(usage: bool = True) -> Callable[[], None]:
     return op
 
 
-def make_llm_spans(n: int, *, usage: bool = True, semconv: str = "both") -> list[ReadableSpan]:
-    """``n`` finished typical LLM spans (content captured, nothing scrubbed or priced)."""
+def tagged(text: str, tag: str) -> str:
+    """``text`` with its end replaced by ``tag`` (same length): fresh text per span."""
+    return text[: -len(tag)] + tag
+
+
+def make_llm_spans(
+    n: int, *, usage: bool = True, semconv: str = "both", salt: str | None = None
+) -> list[ReadableSpan]:
+    """``n`` finished typical LLM spans (content captured, nothing scrubbed or priced).
+
+    With ``salt``, span ``i`` carries a user message and answer ending in
+    `` ref #<salt>-<i>``: fresh text that no scrub cache has seen, written through
+    ``llm_span`` like any app's, so every attribute holding the message (the plain
+    message attribute, ``input.value``, ``gen_ai.input.messages``) holds the same text."""
     tel = mlt.configure(
         force=True,
         traces_exporter="memory",
@@ -140,8 +152,16 @@ def make_llm_spans(n: int, *, usage: bool = True, semconv: str = "both") -> list
         batch_schedule_delay_s=3600.0,
     )
     op = llm_op(usage)
-    for _ in range(n):
-        op()
+    for i in range(n):
+        if salt is None:
+            op()
+            continue
+        tag = f" ref #{salt}-{i}."
+        with mlt.llm_span(MODEL, provider=PROVIDER) as span:
+            span.set_input([MESSAGES[0], {"role": "user", "content": tagged(USER, tag)}])
+            span.set_output(tagged(ANSWER, tag))
+            if usage:
+                span.set_usage(**USAGE)
     tel.force_flush()
     spans = list(tel.memory_exporter.get_finished_spans())
     shutdown(tel)
