@@ -180,7 +180,7 @@ def test_json_documents_split_into_strings_scrub_exactly_like_whole_text(
 ) -> None:
     # Per-string analysis (jsonslices.py + the piece cache) vs the whole document, on the
     # JSON shapes our spans carry, built from every corpus text.
-    split = Scrubber(PrivacyConfig(), cache_size=0)
+    split = Scrubber(PrivacyConfig())  # (the piece cache is on with the result cache)
     whole = Scrubber(PrivacyConfig(), cache_size=0)
     whole._split_json = False
     docs = _json_docs(texts)
@@ -196,7 +196,7 @@ def test_json_documents_split_into_strings_scrub_exactly_like_whole_text(
 def test_piece_cache_answers_the_copies_of_a_message() -> None:
     from mcp_llm_trace._internal import messages as msg
 
-    s = Scrubber(PrivacyConfig(), cache_size=0)
+    s = Scrubber(PrivacyConfig())
     text = "call me on +1 415 555 0134 or mail jane.doe@example.com"
     plain = s.scrub_text(text)
     seen: list[str] = []
@@ -216,3 +216,9 @@ def test_ip_gate_admits_every_ip_form(scrubber: Scrubber) -> None:
     for text in ("at 10.0.0.1 now", "fe80::1", "a:b:c:d:e:f:a:b", "::ffff:10.1.2.3", "::"):
         assert "IP_ADDRESS" in scrubber.presidio.entities_for(text), text  # type: ignore[union-attr]
     assert "IP_ADDRESS" not in scrubber.presidio.entities_for("Note: 12 items")  # type: ignore[union-attr]
+
+
+def test_piece_cache_is_off_with_the_result_cache() -> None:
+    s = Scrubber(PrivacyConfig(), cache_size=0)
+    s.scrub_text('[{"role": "user", "content": "mail jane.doe@example.com"}]')
+    assert len(s._pieces) == 0  # cache_size=0 measures real work: nothing remembered

@@ -131,6 +131,9 @@ NEEDS_DIGIT = frozenset({"CRYPTO", "UK_NINO", "US_ITIN", "UK_NHS", "US_NPI", "AB
 _SHARED: dict[tuple[Any, ...], tuple[Any, tuple[str, ...], str]] = {}
 #: Phone windows remembered per engine (``_island_phone_recognizer``).
 _PHONE_WINDOWS = 4096
+#: Per thread: whether the analysis in progress may use remembered phone windows
+#: (:attr:`PresidioEngine.remember_windows`; engines are shared between scrubbers).
+_WINDOWS = threading.local()
 _SHARED_LOCK = threading.Lock()
 
 
@@ -155,8 +158,11 @@ class PresidioEngine:
     ``status`` describes what is running (``"pattern"``, ``"ner"``) or why not.
     """
 
-    def __init__(self, privacy: PrivacyConfig) -> None:
+    def __init__(self, privacy: PrivacyConfig, *, remember_windows: bool = True) -> None:
         self.privacy = privacy
+        #: Whether phone windows seen before are answered from memory (off when the
+        #: scrubber's result cache is off, so measurements see every window's real cost).
+        self.remember_windows = remember_windows
         self.entities = tuple(dict.fromkeys(privacy.effective_entities))
         self.ner_requested = privacy.ner or bool(NER_ENTITIES & set(self.entities))
         # The strict profile asks for names only if a model is there: no warning without.
@@ -178,6 +184,7 @@ class PresidioEngine:
         entities = self.entities_for(text)
         if not entities:
             return []  # (an empty list would mean "all entities" to Presidio)
+        _WINDOWS.remember = self.remember_windows
         results = engine.analyze(
             text=text,
             language=self._language,
@@ -469,7 +476,8 @@ def _island_phone_recognizer(base: Any) -> Any:
             results: list[Any] = []
             for lo, hi in phone_windows(text, islands, MIN_PHONE_DIGITS):
                 window = text[lo:hi]
-                hits = windows.get(window)
+                remember = getattr(_WINDOWS, "remember", True)
+                hits = windows.get(window) if remember else None
                 if hits is None:
                     hits = tuple(
                         (
@@ -482,9 +490,10 @@ def _island_phone_recognizer(base: Any) -> Any:
                         )
                         for r in super().analyze(window, entities, nlp_artifacts)
                     )
-                    if len(windows) >= _PHONE_WINDOWS:
-                        windows.clear()
-                    windows[window] = hits
+                    if remember:
+                        if len(windows) >= _PHONE_WINDOWS:
+                            windows.clear()
+                        windows[window] = hits
                 for entity, start, end, score, explanation, meta in hits:
                     results.append(
                         RecognizerResult(

@@ -125,7 +125,8 @@ class Scrubber:
         # text (cached with Presidio's findings); context-anchored ones on the whole text.
         self._gap_local = tuple(r for r in self._gap_pii if r.context is None)
         self._gap_context = tuple(r for r in self._gap_pii if r.context is not None)
-        self._pieces = PieceCache()
+        # Off with the result cache (cache_size=0: every value analysed, e.g. to measure).
+        self._pieces = PieceCache(max_entries=2 * cache_size)
         self._split_json = True  # analyse JSON documents per string (tests compare both)
         self.fields = FieldRules(
             self.privacy.sensitive_fields,
@@ -136,7 +137,11 @@ class Scrubber:
         self._masks = [(re.compile(p.regex), p.replacement) for p in self.privacy.mask_patterns]
         self._allow = frozenset(self.privacy.allow_list)
         self._placeholders = Placeholders.default()
-        self.presidio = PresidioEngine(self.privacy) if self.privacy.presidio else None
+        self.presidio = (
+            PresidioEngine(self.privacy, remember_windows=cache_size > 0)
+            if self.privacy.presidio
+            else None
+        )
         self._cache = ScrubCache(max_entries=cache_size)
         key = self.privacy.pseudonym_secret
         if self.privacy.pseudonymize and not key:
