@@ -91,13 +91,14 @@ class _Shape:
     """What a span's raw token values decide (see the module docstring): its ``Usage``,
     the token attributes to add, and — per price point — the cost and its attributes."""
 
-    __slots__ = ("costs", "model", "price", "provider", "resolved", "tokens", "usage")
+    __slots__ = ("costs", "model", "price", "provider", "resolved", "tokens", "tokens_all", "usage")
 
     def __init__(
         self,
         model: str | None,
         provider: str | None,
         usage: Usage,
+        tokens_all: dict[str, Any],
         tokens: dict[str, Any],
         price: bool,
         resolved: Resolution | None,
@@ -105,7 +106,10 @@ class _Shape:
         self.model = model
         self.provider = provider
         self.usage = usage
-        self.tokens = tokens  # filtered: none of these keys is on a span with this shape
+        # What the token step computes (on_cost sees it over the span's attributes) and
+        # the part of it to add: none of these keys is on a span of this shape.
+        self.tokens_all = tokens_all
+        self.tokens = tokens
         self.price = price  # pricing on, a model, no cost total on the span yet
         self.resolved = resolved
         # id(price point) (None: unpriced) → _CostHit (which keeps the point alive).
@@ -266,7 +270,7 @@ class CostEnrichmentTransform:
         tokens = {k: v for k, v in extra.items() if k not in attrs}
         price = bool(self.pricing_enabled and model and not has_cost)
         resolved = self._resolve(model, provider)[0] if price and model else None
-        return _Shape(model, provider, usage, tokens, price, resolved)
+        return _Shape(model, provider, usage, extra, tokens, price, resolved)
 
     def _priced(
         self, shape: _Shape, attrs: Mapping[str, Any], start_ns: int | None
@@ -279,7 +283,8 @@ class CostEnrichmentTransform:
             extra = {**shape.tokens, **{k: v for k, v in fragment.items() if k not in attrs}}
         if self.on_cost is not None:
             try:
-                self.on_cost(cost, shape.usage, {**attrs, **extra})
+                # As on the full path: the computed values over the span's own.
+                self.on_cost(cost, shape.usage, {**attrs, **shape.tokens_all, **fragment})
             except Exception as exc:
                 report_internal_error("pricing.on_cost", exc)
         return extra
