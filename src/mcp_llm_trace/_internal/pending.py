@@ -32,5 +32,7 @@ def remember_text(span: trace.Span, input_text: str, output_text: str) -> None:
 
 def take_text(trace_id: int, span_id: int) -> tuple[str, str] | None:
     """Pop the text remembered for a span (export thread), or None."""
+    if not _texts:  # the common case (usage reported); a len() read is atomic
+        return None
     with _lock:
         return _texts.pop((trace_id, span_id), None)

@@ -13,7 +13,18 @@ For every span that is an LLM or EMBEDDING span — by ``openinference.span.kind
    (``total`` as an exact decimal string, currency, price source, priced, table version).
 
 It never overwrites an attribute that is already present. Runs in the export thread
-(see ``export/pipeline.py``); it is stateless apart from the shared price table.
+(see ``export/pipeline.py``); apart from the shared price table its only state is a set
+of bounded caches, cleared when the price table changes.
+
+Fast path: a span that carries provider usage is enriched from a cache keyed on the raw
+values of the few attributes that decide the result — model, provider, span type, the
+ten token-count keys and ``llm.token_count.total`` (value *and* type: ``True`` is not
+``1``), whether ``usage.source``/a cost total is already set — plus the price point in
+force at the span's start time (off-peak windows, dated price changes). Tiers and cache
+tokens are covered by the token values, ``region_unknown`` by the model id. A hit reuses
+the token attributes, the ``Usage``, the ``Cost`` and its formatted attributes; only the
+"never overwrite" check against the span's other keys runs per span. Spans whose tokens
+must be counted from text take the full path.
 """
 
 from __future__ import annotations
@@ -29,7 +40,7 @@ from mcp_llm_trace import semconv as sc
 from mcp_llm_trace._internal.attrs import first_str as _str
 from mcp_llm_trace._internal.errors import report_internal_error
 from mcp_llm_trace._internal.pending import take_text
-from mcp_llm_trace._internal.spancopy import plain_attributes, with_attributes
+from mcp_llm_trace._internal.spancopy import attributes_view, with_attributes
 from mcp_llm_trace.config import TelemetryConfig
 from mcp_llm_trace.pricing import _spantext
 from mcp_llm_trace.pricing.compute import (
@@ -38,7 +49,7 @@ from mcp_llm_trace.pricing.compute import (
     get_price_table,
     use_price_files,
 )
-from mcp_llm_trace.pricing.model import Cost, Usage
+from mcp_llm_trace.pricing.model import Cost, PricePoint, Usage
 from mcp_llm_trace.pricing.table import Resolution
 
 __all__ = ["CostCallback", "CostEnrichmentTransform"]
@@ -62,6 +73,47 @@ _TOKEN_KEYS: dict[str, tuple[str, str]] = {
     "cache_write_tokens": (sc.LLM_TOKEN_CACHE_WRITE, sc.GEN_AI_USAGE_CACHE_WRITE),
     "reasoning_tokens": (sc.LLM_TOKEN_REASONING, sc.GEN_AI_USAGE_REASONING),
 }
+
+#: The attributes whose raw values (and types) key the fast path, in a fixed order.
+_RAW_KEYS = (*(k for pair in _TOKEN_KEYS.values() for k in pair), sc.LLM_TOKEN_TOTAL)
+#: "Attribute absent" in a raw-value key (absent and present-but-None differ).
+_ABSENT: Any = object()
+#: Shape-cache value of spans whose tokens must be counted from text (full path).
+_NEEDS_TEXT: Any = object()
+_NOTHING: dict[str, Any] = {}  # shared empty result: never modified
+
+
+#: (cost, its attributes, every attribute added, the price point it was computed at).
+_CostHit = tuple[Cost, dict[str, Any], dict[str, Any], PricePoint | None]
+
+
+class _Shape:
+    """What a span's raw token values decide (see the module docstring): its ``Usage``,
+    the token attributes to add, and — per price point — the cost and its attributes."""
+
+    __slots__ = ("costs", "model", "price", "provider", "resolved", "tokens", "tokens_all", "usage")
+
+    def __init__(
+        self,
+        model: str | None,
+        provider: str | None,
+        usage: Usage,
+        tokens_all: dict[str, Any],
+        tokens: dict[str, Any],
+        price: bool,
+        resolved: Resolution | None,
+    ) -> None:
+        self.model = model
+        self.provider = provider
+        self.usage = usage
+        # What the token step computes (on_cost sees it over the span's attributes) and
+        # the part of it to add: none of these keys is on a span of this shape.
+        self.tokens_all = tokens_all
+        self.tokens = tokens
+        self.price = price  # pricing on, a model, no cost total on the span yet
+        self.resolved = resolved
+        # id(price point) (None: unpriced) → _CostHit (which keeps the point alive).
+        self.costs: dict[int | None, _CostHit] = {}
 
 
 def _int(attrs: Mapping[str, Any], *keys: str) -> int | None:
@@ -112,6 +164,8 @@ class CostEnrichmentTransform:
         self._version = ""
         self._models: dict[tuple[str, str | None], tuple[Resolution | None, str | None]] = {}
         self._costs: dict[tuple[Any, ...], tuple[Any, Any, Cost, dict[str, Any]]] = {}
+        # Fast path: raw-value key (see the module docstring) → _Shape or _NEEDS_TEXT.
+        self._shapes: dict[tuple[Any, ...], Any] = {}
 
     def _check_table(self) -> None:
         table = get_price_table()
@@ -122,6 +176,7 @@ class CostEnrichmentTransform:
             self._version = version
             self._models.clear()
             self._costs.clear()
+            self._shapes.clear()
 
     def transform(self, spans: Sequence[ReadableSpan]) -> Sequence[ReadableSpan]:
         """Return the batch with LLM/embedding spans enriched (same order, same count)."""
@@ -133,14 +188,17 @@ class CostEnrichmentTransform:
                 report_internal_error("pricing.table", exc)
         for span in spans:
             try:
-                # A plain dict: BoundedAttributes lookups cost ~5x more (measured).
-                attrs: Mapping[str, Any] = plain_attributes(span)
+                # The span's own plain dict, read only (BoundedAttributes lookups cost
+                # ~5x more, measured); the copy is made once, with the added keys.
+                own = attributes_view(span)
+                attrs: Mapping[str, Any] = own
                 # Text left by our helpers when content capture is off (never exported).
-                pending = take_text(span.context.trace_id, span.context.span_id)
+                ctx = span.context
+                pending = take_text(ctx.trace_id, ctx.span_id)
                 if pending is not None:
                     attrs = {sc.INPUT_VALUE: pending[0], sc.OUTPUT_VALUE: pending[1], **attrs}
-                extra = self.enrich(attrs, span.start_time)
-                out.append(with_attributes(span, extra) if extra else span)
+                extra = self._extra(attrs, span.start_time)
+                out.append(with_attributes(span, extra, own) if extra else span)
             except Exception as exc:
                 report_internal_error("pricing.enrich", exc)
                 out.append(span)
@@ -148,6 +206,123 @@ class CostEnrichmentTransform:
 
     def enrich(self, attrs: Mapping[str, Any], start_ns: int | None = None) -> dict[str, Any]:
         """The attributes to add to a span with ``attrs`` (empty if not an LLM span)."""
+        return dict(self._extra(attrs, start_ns))
+
+    def _extra(self, attrs: Mapping[str, Any], start_ns: int | None) -> Mapping[str, Any]:
+        """:meth:`enrich`, possibly returning a cached dict (read it, never modify it)."""
+        kind = attrs.get(sc.SPAN_KIND)
+        op = attrs.get(sc.GEN_AI_OPERATION_NAME)
+        embedding = kind == sc.KIND_EMBEDDING or (kind is None and op in _EMBED_OPS)
+        if not (embedding or kind == sc.KIND_LLM or (kind is None and op in _LLM_OPS)):
+            return _NOTHING
+        model = _str(
+            attrs,
+            sc.LLM_MODEL_NAME,
+            sc.GEN_AI_RESPONSE_MODEL,
+            sc.GEN_AI_REQUEST_MODEL,
+            sc.EMBEDDING_MODEL_NAME,
+        )
+        provider = _str(attrs, sc.LLM_PROVIDER, sc.GEN_AI_PROVIDER_NAME, sc.GEN_AI_SYSTEM)
+        provider = provider or _str(attrs, sc.LLM_SYSTEM)
+        get = attrs.get
+        raw = tuple([get(k, _ABSENT) for k in _RAW_KEYS])
+        has_cost = _has_cost(attrs)
+        key = (
+            model,
+            provider,
+            embedding,
+            has_cost,
+            sc.USAGE_SOURCE in attrs,
+            raw,
+            tuple(map(type, raw)),
+        )
+        try:
+            shape = self._shapes.get(key)
+        except TypeError:  # an unhashable value (a list, from a plain mapping)
+            return self._enrich_full(attrs, start_ns)
+        if shape is None:
+            shape = self._shape(attrs, model, provider, embedding, has_cost)
+            if len(self._shapes) >= _CACHE_MAX:
+                self._shapes.clear()
+            self._shapes[key] = shape
+        if shape is _NEEDS_TEXT:
+            return self._enrich_full(attrs, start_ns)
+        if not shape.price:
+            return shape.tokens  # type: ignore[no-any-return]
+        return self._priced(shape, attrs, start_ns)
+
+    def _shape(
+        self,
+        attrs: Mapping[str, Any],
+        model: str | None,
+        provider: str | None,
+        embedding: bool,
+        has_cost: bool,
+    ) -> Any:
+        """The :class:`_Shape` of a span (a cache miss), or ``_NEEDS_TEXT``."""
+        n_out = _int(attrs, *_TOKEN_KEYS["output_tokens"])
+        if _int(attrs, *_TOKEN_KEYS["input_tokens"]) is None or (n_out is None and not embedding):
+            return _NEEDS_TEXT  # the result depends on the span's text
+        extra: dict[str, Any] = {}
+        usage = self._usage(attrs, model, embedding, extra)
+        assert usage is not None  # the input count is known
+        self._token_keys(attrs, usage, extra)
+        tokens = {k: v for k, v in extra.items() if k not in attrs}
+        price = bool(self.pricing_enabled and model and not has_cost)
+        resolved = self._resolve(model, provider)[0] if price and model else None
+        return _Shape(model, provider, usage, extra, tokens, price, resolved)
+
+    def _priced(
+        self, shape: _Shape, attrs: Mapping[str, Any], start_ns: int | None
+    ) -> Mapping[str, Any]:
+        """The added attributes of a span of a priced ``shape``; calls ``on_cost``."""
+        cost, fragment, merged, _ = self._shape_cost(shape, start_ns)
+        if fragment.keys().isdisjoint(attrs.keys()):
+            extra: Mapping[str, Any] = merged
+        else:  # some cost attribute is already set: never overwrite it
+            extra = {**shape.tokens, **{k: v for k, v in fragment.items() if k not in attrs}}
+        if self.on_cost is not None:
+            try:
+                # As on the full path: the computed values over the span's own.
+                self.on_cost(cost, shape.usage, {**attrs, **shape.tokens_all, **fragment})
+            except Exception as exc:
+                report_internal_error("pricing.on_cost", exc)
+        return extra
+
+    def _shape_cost(self, shape: _Shape, start_ns: int | None) -> _CostHit:
+        """(cost, its attributes, all added attributes, price point) of ``shape`` at
+        ``start_ns``: cached per price point in force, i.e. per off-peak window or dated
+        price change; an unpriced model has one result whatever the time."""
+        if not start_ns:  # no start time: priced "now" each time, as compute_cost does
+            return self._new_cost(shape, None, None)
+        at: datetime | None = None
+        point: PricePoint | None = None
+        resolved = shape.resolved
+        if resolved is not None:
+            history = resolved.entry.history
+            if len(history) == 1:
+                point = history[0]  # what prices_at returns at any time
+            else:
+                at = datetime.fromtimestamp(start_ns / 1e9, timezone.utc)
+                point = resolved.entry.prices_at(at.date(), at.timetz().replace(tzinfo=None))
+        pkey = None if point is None else id(point)
+        hit = shape.costs.get(pkey)
+        if hit is None:
+            if at is None:
+                at = datetime.fromtimestamp(start_ns / 1e9, timezone.utc)
+            hit = self._new_cost(shape, at, point)
+            shape.costs[pkey] = hit  # at most one per price point of the entry
+        return hit
+
+    def _new_cost(self, shape: _Shape, at: datetime | None, point: PricePoint | None) -> _CostHit:
+        assert shape.model is not None
+        cost, fragment = self._cached_cost(shape.model, shape.provider, shape.usage, at)
+        if fragment is None:
+            fragment = self._cost_attributes(cost, shape.usage)
+        return cost, fragment, {**shape.tokens, **fragment}, point
+
+    def _enrich_full(self, attrs: Mapping[str, Any], start_ns: int | None) -> dict[str, Any]:
+        """The full path (tokens counted from text): nothing cached but the cost."""
         kind = attrs.get(sc.SPAN_KIND)
         op = attrs.get(sc.GEN_AI_OPERATION_NAME)
         embedding = kind == sc.KIND_EMBEDDING or (kind is None and op in _EMBED_OPS)
@@ -279,12 +454,9 @@ class CostEnrichmentTransform:
                 extra[sc.COST_REGION_UNKNOWN] = True
         return extra
 
-    def _cached_cost(
-        self, model: str, provider: str | None, usage: Usage, at: datetime | None
-    ) -> tuple[Cost, dict[str, Any] | None]:
-        """``compute_cost`` with the model lookup and the arithmetic cached: the same
-        model at the same price point with the same token counts costs the same.
-        Returns the cost and, when cached, its attributes (``None``: not cached)."""
+    def _resolve(self, model: str, provider: str | None) -> tuple[Resolution | None, str | None]:
+        """The price-table resolution of ``model``/``provider`` and the provider to use
+        (cached per table generation)."""
         if self._generation is None:  # enrich() called directly, not via transform()
             self._check_table()
         key = (model, provider)
@@ -298,7 +470,15 @@ class CostEnrichmentTransform:
             if len(self._models) >= _CACHE_MAX:
                 self._models.clear()
             self._models[key] = found
-        resolved, use = found
+        return found
+
+    def _cached_cost(
+        self, model: str, provider: str | None, usage: Usage, at: datetime | None
+    ) -> tuple[Cost, dict[str, Any] | None]:
+        """``compute_cost`` with the model lookup and the arithmetic cached: the same
+        model at the same price point with the same token counts costs the same.
+        Returns the cost and, when cached, its attributes (``None``: not cached)."""
+        resolved, use = self._resolve(model, provider)
         if resolved is None or at is None or resolved.region is not None:
             # unpriced (warns once) / "now" / a region-qualified id (region marker)
             return compute_cost(model, use, usage, at), None
