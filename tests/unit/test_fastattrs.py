@@ -36,10 +36,20 @@ def _pair(limits: SpanLimits | None = None) -> tuple[Any, Any]:
     [None, SpanLimits(max_span_attributes=4), SpanLimits(max_span_attribute_length=10)],
     ids=["default", "max_attributes", "max_length"],
 )
-def test_same_result_as_sdk(limits: SpanLimits | None) -> None:
+@pytest.mark.parametrize(
+    "attrs",
+    [
+        ATTRS,
+        {k: v for k, v in ATTRS.items() if not isinstance(v, list) and k != "start"},
+        {"start": "re-set", "new": 2},
+        {"": "empty key", "x": 1},
+    ],
+    ids=["mixed", "plain_new_keys", "re_set_key", "empty_key"],
+)
+def test_same_result_as_sdk(limits: SpanLimits | None, attrs: dict[str, Any]) -> None:
     fast, sdk = _pair(limits)
-    write_attributes(fast, ATTRS)
-    sdk.set_attributes(ATTRS)
+    write_attributes(fast, attrs)
+    sdk.set_attributes(attrs)
     assert list(fast.attributes.items()) == list(sdk.attributes.items())
     assert [type(v) for v in fast.attributes.values()] == [type(v) for v in sdk.attributes.values()]
     assert fast.dropped_attributes == sdk.dropped_attributes
