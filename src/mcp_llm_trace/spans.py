@@ -125,6 +125,59 @@ def llm_span(
     rt = active()
     if rt.tracer is None:
         return deferred_noop(llm_span, locals())  # type: ignore[return-value]
+    starts = rt.llm_starts
+    key = (model, provider, operation, stream, name)
+    hashable = True
+    try:
+        # stream is tested by identity: 1 == True would otherwise share True's entry.
+        start = starts.get(key) if stream is None or stream is True or stream is False else None
+    except TypeError:  # an unhashable argument: build it uncached
+        start, hashable = None, False
+    if start is None:
+        start = _llm_start(rt, model, provider, operation, stream, name)
+        if hashable and len(starts) < _LLM_STARTS_MAX and _cacheable(key):
+            starts[key] = start
+    a = start[0].copy()  # the handle's own dict: nothing shared is ever mutated
+    _extra(a, attributes)
+    h = LLMSpanHandle(rt, start[1], a, kind=SpanKind.CLIENT, family="llm", metric="genai")
+    h._decorator_args = (
+        llm_span,
+        (model,),
+        {
+            "provider": provider,
+            "operation": operation,
+            "name": name,
+            "attributes": attributes,
+            "stream": stream,
+        },
+    )
+    return h
+
+
+#: Distinct (model, provider, operation, stream, name) start entries kept per runtime;
+#: past it (an application minting model names) spans are built uncached.
+_LLM_STARTS_MAX = 256
+
+
+def _cacheable(key: tuple[Any, ...]) -> bool:
+    """Only exact ``str``/``None`` names and a ``bool``/``None`` stream are stored: an
+    entry then holds exactly the values and types a fresh build would."""
+    for v in key:
+        t = type(v)
+        if t is not str and v is not None and t is not bool:
+            return False
+    return True
+
+
+def _llm_start(
+    rt: Runtime,
+    model: str | None,
+    provider: str | None,
+    operation: str,
+    stream: bool | None,
+    name: str | None,
+) -> tuple[dict[str, AttributeValue], str]:
+    """Start attributes and span name of an ``llm_span`` (before user attributes)."""
     a = _kind_attrs(rt, sc.KIND_LLM, operation)
     names = provider_names(provider)
     if model:
@@ -140,21 +193,7 @@ def llm_span(
             a[sc.GEN_AI_PROVIDER_NAME] = names.genai
     if stream is not None and rt.genai:
         a[sc.GEN_AI_REQUEST_STREAM] = stream
-    _extra(a, attributes)
-    span_name = name or (f"{operation} {model}" if model else operation)
-    h = LLMSpanHandle(rt, span_name, a, kind=SpanKind.CLIENT, family="llm", metric="genai")
-    return _decorable(
-        h,
-        llm_span,
-        (model,),
-        {
-            "provider": provider,
-            "operation": operation,
-            "name": name,
-            "attributes": attributes,
-            "stream": stream,
-        },
-    )
+    return a, name or (f"{operation} {model}" if model else operation)
 
 
 def tool_span(

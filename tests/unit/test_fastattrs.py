@@ -36,10 +36,20 @@ def _pair(limits: SpanLimits | None = None) -> tuple[Any, Any]:
     [None, SpanLimits(max_span_attributes=4), SpanLimits(max_span_attribute_length=10)],
     ids=["default", "max_attributes", "max_length"],
 )
-def test_same_result_as_sdk(limits: SpanLimits | None) -> None:
+@pytest.mark.parametrize(
+    "attrs",
+    [
+        ATTRS,
+        {k: v for k, v in ATTRS.items() if not isinstance(v, list) and k != "start"},
+        {"start": "re-set", "new": 2},
+        {"": "empty key", "x": 1},
+    ],
+    ids=["mixed", "plain_new_keys", "re_set_key", "empty_key"],
+)
+def test_same_result_as_sdk(limits: SpanLimits | None, attrs: dict[str, Any]) -> None:
     fast, sdk = _pair(limits)
-    write_attributes(fast, ATTRS)
-    sdk.set_attributes(ATTRS)
+    write_attributes(fast, attrs)
+    sdk.set_attributes(attrs)
     assert list(fast.attributes.items()) == list(sdk.attributes.items())
     assert [type(v) for v in fast.attributes.values()] == [type(v) for v in sdk.attributes.values()]
     assert fast.dropped_attributes == sdk.dropped_attributes
@@ -92,3 +102,70 @@ def test_fast_genai_json_matches_general_path(finish: str | None) -> None:
     assert msg.genai_messages_json(messages, finish_reason=finish) == json.dumps(
         expected, ensure_ascii=False, separators=(",", ":")
     )
+
+
+_TRICKY = 'héllo "q" \\ \n\t\u2028 \x00 \x1f 😀 </script>'
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _parts_format(messages: list[dict[str, Any]], finish: str | None) -> list[dict[str, Any]]:
+    """The parts format of text-only messages, spelled out independently of the code."""
+    out = []
+    for m in messages:
+        entry: dict[str, Any] = {
+            "role": m["role"],
+            "parts": [{"type": "text", "content": m["content"]}] if m["content"] else [],
+        }
+        if finish is not None:
+            entry["finish_reason"] = finish
+        out.append(entry)
+    return out
+
+
+@pytest.mark.parametrize("finish", [None, "stop", _TRICKY])
+@pytest.mark.parametrize(
+    "value",
+    [
+        [{"role": "system", "content": _TRICKY}, {"role": _TRICKY, "content": ""}],
+        [{"content": "no role"}, "a string", {"role": "user", "content": ["p1", "p2"]}],
+        [],
+    ],
+    ids=["text", "normalized_text", "empty"],
+)
+def test_shared_message_encodings_are_byte_identical(value: Any, finish: str | None) -> None:
+    messages = msg.normalize_messages(value)
+    plain, genai = msg.message_jsons(messages, plain=True, genai=True, finish_reason=finish)
+    assert plain == _dumps(messages)
+    assert genai == _dumps(_parts_format(messages, finish))
+    assert msg.message_jsons(messages, plain=True, genai=False) == (plain, None)
+    assert msg.message_jsons(messages, plain=False, genai=True, finish_reason=finish) == (
+        None,
+        genai,
+    )
+    assert msg.message_jsons(messages, plain=False, genai=False) == (None, None)
+
+
+def test_shared_encodings_fall_back_for_richer_messages() -> None:
+    messages = msg.normalize_messages(
+        [
+            {"role": "user", "content": "x", "name": "bob"},
+            {"role": "assistant", "tool_calls": [{"id": "1", "name": "f", "arguments": "{}"}]},
+        ]
+    )
+    plain, genai = msg.message_jsons(messages, plain=True, genai=True)
+    assert plain == _dumps(messages)
+    assert genai == msg.genai_messages_json(messages)
+    assert json.loads(genai)[1]["parts"][0]["type"] == "tool_call"
+
+
+@pytest.mark.parametrize("text", ["", "ok", _TRICKY])
+@pytest.mark.parametrize("finish", ["stop", "length", _TRICKY])
+def test_assistant_text_json_matches_general_path(text: str, finish: str) -> None:
+    general = msg.genai_messages_json(
+        msg.normalize_messages(text, default_role="assistant"), finish_reason=finish
+    )
+    assert msg.assistant_text_json(text, finish) == general
+    assert general == _dumps(_parts_format([{"role": "assistant", "content": text}], finish))

@@ -18,6 +18,10 @@ profile (see ``docs/performance.md``).
   into a full dict take the SDK's path for that item;
 * lists become tuples (the SDK's cleaning does that; exporters rely on it).
 
+The usual batch (only new keys, ``str``/``int``/``float``/``bool`` values, no length
+limit, room for all) is recognised with C-level set checks and stored with one
+``dict.update`` — the same items in the same order as the per-item loop.
+
 Anything that is not a plain SDK span with a ``BoundedAttributes`` falls back to
 ``span.set_attributes``, as does everything if the SDK's private layout ever changes.
 """
@@ -44,6 +48,9 @@ except Exception:  # pragma: no cover - only with an unexpected SDK
 __all__ = ["write_attributes"]
 
 _SCALAR = (int, float, bool)
+#: Value types stored exactly as given (no truncation limit set), and the key type.
+_PLAIN = frozenset((str, int, float, bool))
+_KEY = frozenset((str,))
 
 
 def write_attributes(span: ApiSpan, attrs: Mapping[str, AttributeValue]) -> None:
@@ -72,6 +79,19 @@ def _write(bounded: Any, attrs: Mapping[str, AttributeValue]) -> None:
     maxv = bounded.max_value_len
     setitem = bounded._setitem_locked
     with bounded._lock:
+        if (
+            maxv is None
+            and (maxlen is None or len(d) + len(attrs) <= maxlen)
+            and _PLAIN.issuperset(map(type, attrs.values()))
+            and _KEY.issuperset(map(type, attrs))
+            and "" not in attrs
+            and d.keys().isdisjoint(attrs)
+        ):
+            # The common case, checked at C speed: only new, valid keys with plain
+            # scalar values and room for all of them. The loop below would store each
+            # value as it is, in this order; one update does the same.
+            d.update(attrs)
+            return
         for key, value in attrs.items():
             t = type(value)
             if t is str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from opentelemetry.trace import SpanKind
 from opentelemetry.util.types import AttributeValue
 
 from mcp_llm_trace import semconv as sc
@@ -13,16 +14,30 @@ from mcp_llm_trace._internal import messages as msg
 from mcp_llm_trace._internal.errors import report_internal_error
 from mcp_llm_trace._internal.handle import SpanHandle
 from mcp_llm_trace._internal.pending import remember_text
+from mcp_llm_trace._internal.runtime import Runtime
+
+_OUT_ROLE_KEY = sc.output_message_key(0, "role")
+_OUT_CONTENT_KEY = sc.output_message_key(0, "content")
 
 
 class LLMSpanHandle(SpanHandle):
     """Handle of ``llm_span``: messages in both conventions, usage, streaming."""
 
-    __slots__ = ("_in_msgs", "_out_text", "_usage")
+    __slots__ = ("_in_json", "_in_msgs", "_out_text", "_usage")
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(
+        self,
+        rt: Runtime,
+        name: str,
+        attributes: dict[str, AttributeValue],
+        *,
+        kind: SpanKind = SpanKind.INTERNAL,
+        family: str = "generic",
+        metric: str | None = None,
+    ) -> None:
+        SpanHandle.__init__(self, rt, name, attributes, kind=kind, family=family, metric=metric)
         self._in_msgs: list[dict[str, Any]] | None = None
+        self._in_json: str | None = None  # to_json(_in_msgs) once computed
         self._out_text: str | None = None
         self._usage: tuple[int, int] | None = None
 
@@ -38,13 +53,18 @@ class LLMSpanHandle(SpanHandle):
             p[sc.CONTENT_INPUT_LENGTH] = msg.content_length(messages)
             capture = self._captures(False)
             rt = self._rt
+            # input.value and gen_ai.input.messages share one encoding of each string.
+            plain, genai = msg.message_jsons(
+                messages, plain=capture and rt.openinference, genai=capture and rt.genai
+            )
+            self._in_json = plain
             if rt.openinference:
                 p.update(msg.openinference_messages(messages, output=False, with_content=capture))
-                if capture:
-                    p[sc.INPUT_VALUE] = msg.to_json(messages)
+                if plain is not None:
+                    p[sc.INPUT_VALUE] = plain
                     p[sc.INPUT_MIME_TYPE] = sc.MIME_JSON
-            if rt.genai and capture:
-                p[sc.GEN_AI_INPUT_MESSAGES] = msg.genai_messages_json(messages)
+            if genai is not None:
+                p[sc.GEN_AI_INPUT_MESSAGES] = genai
         except Exception as exc:
             report_internal_error("span.set_input", exc)
         return self
@@ -54,6 +74,9 @@ class LLMSpanHandle(SpanHandle):
         try:
             self._output_set = True
             if not self.span.is_recording():
+                return self
+            if type(value) is str:
+                self._text_output(value, finish_reason)
                 return self
             messages = msg.normalize_messages(value, default_role="assistant")
             if len(messages) == 1:
@@ -65,11 +88,7 @@ class LLMSpanHandle(SpanHandle):
             p[sc.CONTENT_OUTPUT_LENGTH] = len(self._out_text)
             capture = self._captures(True)
             rt = self._rt
-            if finish_reason is not None:
-                if rt.genai:
-                    p[sc.GEN_AI_RESPONSE_FINISH_REASONS] = [finish_reason]
-                if rt.openinference:
-                    p[sc.LLM_FINISH_REASON] = finish_reason
+            self._finish_reason(finish_reason)
             if rt.openinference:
                 p.update(msg.openinference_messages(messages, output=True, with_content=capture))
                 if capture:
@@ -83,6 +102,35 @@ class LLMSpanHandle(SpanHandle):
         except Exception as exc:
             report_internal_error("span.set_output", exc)
         return self
+
+    def _text_output(self, text: str, finish_reason: str | None) -> None:
+        """``set_output("...")``: what the general path records for the one assistant
+        message ``{"role": "assistant", "content": text}``, in the same key order."""
+        self._out_text = text
+        p = self._pending
+        p[sc.CONTENT_OUTPUT_MESSAGE_COUNT] = 1
+        p[sc.CONTENT_OUTPUT_LENGTH] = len(text)
+        capture = self._captures(True)
+        rt = self._rt
+        self._finish_reason(finish_reason)
+        if rt.openinference:
+            p[_OUT_ROLE_KEY] = "assistant"
+            if capture:
+                if text:
+                    p[_OUT_CONTENT_KEY] = text
+                p[sc.OUTPUT_VALUE] = text
+                p[sc.OUTPUT_MIME_TYPE] = sc.MIME_TEXT
+        if rt.genai and capture:
+            p[sc.GEN_AI_OUTPUT_MESSAGES] = msg.assistant_text_json(text, finish_reason or "stop")
+
+    def _finish_reason(self, finish_reason: str | None) -> None:
+        if finish_reason is not None:
+            p = self._pending
+            rt = self._rt
+            if rt.genai:
+                p[sc.GEN_AI_RESPONSE_FINISH_REASONS] = [finish_reason]
+            if rt.openinference:
+                p[sc.LLM_FINISH_REASON] = finish_reason
 
     def set_usage(
         self,
@@ -175,7 +223,7 @@ class LLMSpanHandle(SpanHandle):
         if not self._usage_set and self._kind_is_priced():
             # No provider usage: hand the text to the export thread, which counts it
             # (marked estimated) — never count on the caller's thread.
-            in_text = msg.to_json(self._in_msgs) if self._in_msgs else ""
+            in_text = (self._in_json or msg.to_json(self._in_msgs)) if self._in_msgs else ""
             if in_text or self._out_text:
                 remember_text(self.span, in_text, self._out_text or "")
 

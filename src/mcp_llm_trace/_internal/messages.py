@@ -34,7 +34,8 @@ def _flat_dicts_json(items: list[Any]) -> str | None:
     """``json.dumps(items, ensure_ascii=False, separators=(",", ":"))`` for a list of
     plain dicts whose keys and values are all ``str`` (normalized messages without tool
     calls: the common case), built with the json module's own C string encoder — the
-    same bytes at half the cost. ``None`` for anything else (the caller uses dumps)."""
+    same bytes at a fraction of the cost. ``None`` for anything else (the caller uses
+    dumps)."""
     enc = _enc
     parts = []
     for d in items:
@@ -44,9 +45,9 @@ def _flat_dicts_json(items: list[Any]) -> str | None:
         for k, v in d.items():
             if type(k) is not str or type(v) is not str:
                 return None
-            fields.append(enc(k) + ":" + enc(v))
-        parts.append("{" + ",".join(fields) + "}")
-    return "[" + ",".join(parts) + "]"
+            fields.append(f"{enc(k)}:{enc(v)}")
+        parts.append(f"{{{','.join(fields)}}}")
+    return f"[{','.join(parts)}]"
 
 
 def _get(obj: Any, key: str, default: Any = None) -> Any:
@@ -87,6 +88,14 @@ def normalize_messages(messages: Any, *, default_role: str = "user") -> list[Mes
         messages = [messages]
     out: list[Message] = []
     for m in messages:
+        if type(m) is dict and len(m) == 2:
+            # The common shape, {"role": str, "content": str}: what the general code
+            # below makes of it, without its per-field calls.
+            role = m.get("role")
+            content = m.get("content")
+            if type(role) is str and role and type(content) is str:
+                out.append({"role": role, "content": content})
+                continue
         if isinstance(m, str):
             out.append({"role": default_role, "content": m})
             continue
@@ -119,7 +128,7 @@ def normalize_tool_call(call: Any) -> dict[str, Any]:
 
 def content_length(messages: Sequence[Message]) -> int:
     """Total characters of message contents."""
-    return sum(len(m.get("content") or "") for m in messages)
+    return sum([len(m.get("content") or "") for m in messages])
 
 
 #: Precomputed ``(role, content)`` keys of the first messages (no f-string per span).
@@ -147,8 +156,11 @@ def openinference_messages(
         )
         attrs[role_key] = m["role"]
         if with_content:
-            if m.get("content"):
-                attrs[content_key] = m["content"]
+            content = m.get("content")
+            if content:
+                attrs[content_key] = content
+            if len(m) == 2 and content is not None:
+                continue  # role + content only (the common shape): nothing else to write
             if m.get("name"):
                 attrs[key(i, "name")] = m["name"]
             if m.get("tool_call_id"):
@@ -206,19 +218,72 @@ def _genai_text_json(messages: Sequence[Message], finish_reason: str | None) -> 
     """:func:`genai_messages_json` for text-only messages (normalized ``role`` +
     ``content`` strings and nothing else), byte-identical to the ``json.dumps`` path;
     ``None`` when any message has more (tool calls, names, tool results)."""
+    return _text_jsons(messages, False, True, finish_reason)[1]
+
+
+def message_jsons(
+    messages: Sequence[Message], *, plain: bool, genai: bool, finish_reason: str | None = None
+) -> tuple[str | None, str | None]:
+    """``(to_json(messages), genai_messages_json(messages, finish_reason=...))`` of
+    normalized messages (from :func:`normalize_messages`), each only when asked for
+    (``None`` otherwise). For text-only messages both documents are built from one
+    encoding of each role and content string — the same bytes as the separate calls."""
+    if not plain and not genai:
+        return None, None
+    fast = _text_jsons(messages, plain, genai, finish_reason)
+    if fast[0] is not None or fast[1] is not None:
+        return fast
+    return (
+        to_json(messages) if plain else None,
+        genai_messages_json(messages, finish_reason=finish_reason) if genai else None,
+    )
+
+
+def _text_jsons(
+    messages: Sequence[Message], plain: bool, genai: bool, finish_reason: str | None
+) -> tuple[str | None, str | None]:
+    """Both encodings of text-only normalized messages (``{"role", "content"}`` strings,
+    role first, as :func:`normalize_messages` builds them); ``(None, None)`` when any
+    message has more. ``plain`` is ``json.dumps(messages)`` compact and non-ASCII kept,
+    ``genai`` the parts format of :func:`genai_messages_json`."""
     enc = _enc
-    tail = "}" if finish_reason is None else ',"finish_reason":' + enc(finish_reason) + "}"
-    out = []
+    tail = "}" if finish_reason is None else f',"finish_reason":{enc(finish_reason)}}}'
+    flat: list[str] = []
+    parts: list[str] = []
     for m in messages:
         if len(m) != 2:
-            return None
+            return None, None
         role = m.get("role")
         content = m.get("content")
         if type(role) is not str or type(content) is not str:
-            return None
-        parts = '[{"type":"text","content":' + enc(content) + "}]" if content else "[]"
-        out.append('{"role":' + enc(role) + ',"parts":' + parts + tail)
-    return "[" + ",".join(out) + "]"
+            return None, None
+        er = enc(role)
+        ec = enc(content)
+        if plain:
+            flat.append(f'{{"role":{er},"content":{ec}}}')
+        if genai:
+            if content:
+                parts.append(f'{{"role":{er},"parts":[{{"type":"text","content":{ec}}}]{tail}')
+            else:
+                parts.append(f'{{"role":{er},"parts":[]{tail}')
+    return (
+        f"[{','.join(flat)}]" if plain else None,
+        f"[{','.join(parts)}]" if genai else None,
+    )
+
+
+def assistant_text_json(text: str, finish_reason: str) -> str:
+    """:func:`genai_messages_json` of the single assistant message ``text`` (what
+    ``set_output("...")`` records), without building the message first."""
+    stop = finish_reason == "stop"
+    tail = _STOP_TAIL if stop else f',"finish_reason":{_enc(finish_reason)}}}]'
+    if text:
+        return f'{_ASSISTANT_HEAD}[{{"type":"text","content":{_enc(text)}}}]{tail}'
+    return f"{_ASSISTANT_HEAD}[]{tail}"
+
+
+_ASSISTANT_HEAD = '[{"role":"assistant","parts":'
+_STOP_TAIL = ',"finish_reason":"stop"}]'
 
 
 def usage_attributes(

@@ -6,9 +6,10 @@ helper reads ``RUNTIME.tracer`` once and never sees a half-configured state.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from opentelemetry import trace
+from opentelemetry.util.types import AttributeValue
 
 if TYPE_CHECKING:
     from mcp_llm_trace.config import CaptureConfig, TelemetryConfig
@@ -18,7 +19,15 @@ if TYPE_CHECKING:
 class Runtime:
     """What the helpers need: the tracer (None = disabled) and the capture rules."""
 
-    __slots__ = ("capture", "config", "genai", "metrics", "openinference", "tracer")
+    __slots__ = (
+        "capture",
+        "config",
+        "genai",
+        "llm_starts",
+        "metrics",
+        "openinference",
+        "tracer",
+    )
 
     def __init__(
         self,
@@ -32,6 +41,10 @@ class Runtime:
         mode = config.semconv if config is not None else "both"
         self.openinference = mode in ("both", "openinference")
         self.genai = mode in ("both", "genai")
+        #: ``llm_span`` start attributes and span name per (model, provider, operation,
+        #: stream, name): they depend on nothing else, and this runtime's conventions
+        #: are fixed. Bounded (see ``spans.llm_span``); dropped with the runtime.
+        self.llm_starts: dict[tuple[Any, ...], tuple[dict[str, AttributeValue], str]] = {}
         if config is not None:
             self.capture: CaptureConfig | None = config.capture
         else:
