@@ -127,6 +127,7 @@ class Scrubber:
         self._gap_context = tuple(r for r in self._gap_pii if r.context is not None)
         # Off with the result cache (cache_size=0: every value analysed, e.g. to measure).
         self._pieces = PieceCache(max_entries=2 * cache_size)
+        self._sensitive: dict[str, bool] = {}  # is_sensitive_key, memoised per key
         self._split_json = True  # analyse JSON documents per string (tests compare both)
         self.fields = FieldRules(
             self.privacy.sensitive_fields,
@@ -214,7 +215,12 @@ class Scrubber:
 
     def is_sensitive_key(self, key: str) -> bool:
         """Whether values under ``key`` (attribute, JSON key, header) are always masked."""
-        return self.fields.is_sensitive_key(key)
+        hit = self._sensitive.get(key)
+        if hit is None:
+            if len(self._sensitive) >= 8192:
+                self._sensitive.clear()  # bounded; keys repeat span after span
+            hit = self._sensitive[key] = self.fields.is_sensitive_key(key)
+        return hit
 
     def mask_for_key(self, key: str, value: Any) -> str:
         """The replacement of a value stored under a sensitive ``key``."""

@@ -19,6 +19,7 @@ import re
 import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 from opentelemetry.sdk.trace import Event, ReadableSpan
@@ -38,8 +39,10 @@ _SAFE_NAME = re.compile(r"(?!.*\d{5})[\w./:-]{1,64}(?: [\w./:-]{1,64}){0,2}")
 FAILED_COUNTER = "scrub_failed_values"
 
 
+@lru_cache(maxsize=8192)
 def never_scrub(key: str) -> bool:
-    """Whether attribute ``key`` holds ids/model names/counts/cost (left untouched)."""
+    """Whether attribute ``key`` holds ids/model names/counts/cost (left untouched).
+    Memoised: the same few dozen keys come back on every span."""
     return (
         key in semconv.NEVER_SCRUB_KEYS
         or key.startswith(semconv.NEVER_SCRUB_PREFIXES)
