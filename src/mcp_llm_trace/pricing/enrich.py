@@ -210,20 +210,10 @@ class CostEnrichmentTransform:
 
     def _extra(self, attrs: Mapping[str, Any], start_ns: int | None) -> Mapping[str, Any]:
         """:meth:`enrich`, possibly returning a cached dict (read it, never modify it)."""
-        kind = attrs.get(sc.SPAN_KIND)
-        op = attrs.get(sc.GEN_AI_OPERATION_NAME)
-        embedding = kind == sc.KIND_EMBEDDING or (kind is None and op in _EMBED_OPS)
-        if not (embedding or kind == sc.KIND_LLM or (kind is None and op in _LLM_OPS)):
+        found = _identify(attrs)
+        if found is None:
             return _NOTHING
-        model = _str(
-            attrs,
-            sc.LLM_MODEL_NAME,
-            sc.GEN_AI_RESPONSE_MODEL,
-            sc.GEN_AI_REQUEST_MODEL,
-            sc.EMBEDDING_MODEL_NAME,
-        )
-        provider = _str(attrs, sc.LLM_PROVIDER, sc.GEN_AI_PROVIDER_NAME, sc.GEN_AI_SYSTEM)
-        provider = provider or _str(attrs, sc.LLM_SYSTEM)
+        embedding, model, provider = found
         get = attrs.get
         raw = tuple([get(k, _ABSENT) for k in _RAW_KEYS])
         has_cost = _has_cost(attrs)
@@ -323,20 +313,10 @@ class CostEnrichmentTransform:
 
     def _enrich_full(self, attrs: Mapping[str, Any], start_ns: int | None) -> dict[str, Any]:
         """The full path (tokens counted from text): nothing cached but the cost."""
-        kind = attrs.get(sc.SPAN_KIND)
-        op = attrs.get(sc.GEN_AI_OPERATION_NAME)
-        embedding = kind == sc.KIND_EMBEDDING or (kind is None and op in _EMBED_OPS)
-        if not (embedding or kind == sc.KIND_LLM or (kind is None and op in _LLM_OPS)):
+        found = _identify(attrs)
+        if found is None:
             return {}
-        model = _str(
-            attrs,
-            sc.LLM_MODEL_NAME,
-            sc.GEN_AI_RESPONSE_MODEL,
-            sc.GEN_AI_REQUEST_MODEL,
-            sc.EMBEDDING_MODEL_NAME,
-        )
-        provider = _str(attrs, sc.LLM_PROVIDER, sc.GEN_AI_PROVIDER_NAME, sc.GEN_AI_SYSTEM)
-        provider = provider or _str(attrs, sc.LLM_SYSTEM)
+        embedding, model, provider = found
         extra: dict[str, Any] = {}
         usage = self._usage(attrs, model, embedding, extra)
         if usage is None:
@@ -508,3 +488,21 @@ class CostEnrichmentTransform:
 
 def _has_cost(attrs: Mapping[str, Any]) -> bool:
     return sc.LLM_COST_TOTAL in attrs or sc.COST_TOTAL in attrs
+
+
+def _identify(attrs: Mapping[str, Any]) -> tuple[bool, str | None, str | None] | None:
+    """``(embedding, model, provider)`` of an LLM or embedding span; ``None`` for others."""
+    kind = attrs.get(sc.SPAN_KIND)
+    op = attrs.get(sc.GEN_AI_OPERATION_NAME)
+    embedding = kind == sc.KIND_EMBEDDING or (kind is None and op in _EMBED_OPS)
+    if not (embedding or kind == sc.KIND_LLM or (kind is None and op in _LLM_OPS)):
+        return None
+    model = _str(
+        attrs,
+        sc.LLM_MODEL_NAME,
+        sc.GEN_AI_RESPONSE_MODEL,
+        sc.GEN_AI_REQUEST_MODEL,
+        sc.EMBEDDING_MODEL_NAME,
+    )
+    provider = _str(attrs, sc.LLM_PROVIDER, sc.GEN_AI_PROVIDER_NAME, sc.GEN_AI_SYSTEM)
+    return embedding, model, provider or _str(attrs, sc.LLM_SYSTEM)
