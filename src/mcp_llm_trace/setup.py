@@ -28,6 +28,8 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+from opentelemetry import baggage as otel_baggage
+from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.context import Context
 from opentelemetry.sdk.trace import Span, SpanLimits, SpanProcessor, TracerProvider
@@ -65,15 +67,31 @@ class AttributionProcessor(SpanProcessor):
         """Copy attribution onto the span."""
         try:
             attrs = _ATTRS.get()
-            existing = span.attributes or {}
             if attrs:
+                existing = span.attributes or {}
                 span.set_attributes({k: v for k, v in attrs.items() if k not in existing})
-            elif self.baggage_keys:
+            elif self.baggage_keys and _has_baggage(parent_context):
+                # The common case (no attribution block, no baggage) ends at that test.
                 extra = baggage_attributes(parent_context, self.baggage_keys)
                 if extra:
+                    existing = span.attributes or {}
                     span.set_attributes({k: v for k, v in extra.items() if k not in existing})
         except Exception as exc:
             report_internal_error("processor.attribution", exc)
+
+
+def _has_baggage(ctx: Context | None) -> bool:
+    """Whether ``ctx`` (default: the current context) carries any W3C baggage: one
+    context read, not the mapping copy ``baggage.get_all`` makes."""
+    if _BAGGAGE_KEY is None:  # pragma: no cover - an API without the private key
+        return True
+    if ctx is None:
+        ctx = otel_context.get_current()
+    return bool(ctx.get(_BAGGAGE_KEY))
+
+
+#: The API's context key for baggage (private; ``None`` disables the shortcut above).
+_BAGGAGE_KEY: str | None = getattr(otel_baggage, "_BAGGAGE_KEY", None)
 
 
 #: Default overall deadline of ``Telemetry.shutdown`` (and of the atexit/SIGTERM hook).

@@ -122,3 +122,28 @@ def test_baggage_carries_allow_listed_keys(captured_spans: CapturedSpans) -> Non
     assert "user.id=u1" in headers.get("baggage", "")
     assert "tenant.id=acme" in headers["baggage"]
     assert "secret" not in headers["baggage"]
+
+
+def test_incoming_baggage_attributes_spans_in_current_and_explicit_context(
+    captured_spans: CapturedSpans,
+) -> None:
+    from opentelemetry import baggage
+    from opentelemetry import context as otel_context
+
+    ctx = baggage.set_baggage("user.id", "from-baggage", baggage.set_baggage("other", "no"))
+    # An explicit parent context (what an instrumented server passes to start_span) …
+    mlt.get_tracer("srv").start_span("explicit", context=ctx).end()
+    # … and the current one.
+    token = otel_context.attach(ctx)
+    try:
+        with mlt.create_span("current"):
+            pass
+    finally:
+        otel_context.detach(token)
+    with mlt.create_span("none"):
+        pass
+    for name in ("explicit", "current"):
+        attrs = captured_spans.attributes_of(name)
+        assert attrs[sc.USER_ID] == "from-baggage"
+        assert "other" not in attrs
+    assert sc.USER_ID not in captured_spans.attributes_of("none")
