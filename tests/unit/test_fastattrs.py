@@ -169,3 +169,33 @@ def test_assistant_text_json_matches_general_path(text: str, finish: str) -> Non
     )
     assert msg.assistant_text_json(text, finish) == general
     assert general == _dumps(_parts_format([{"role": "assistant", "content": text}], finish))
+
+
+@pytest.mark.parametrize(
+    ("value", "fast"),
+    [
+        ([{"role": "system", "content": _TRICKY}, {"role": "user", "content": ""}], True),
+        (({"role": "user", "content": "t"},), True),
+        ([], True),
+        ([{"content": "c", "role": "user"}], True),  # key order: normalized role-first
+        ([{"role": "", "content": "empty role"}], False),
+        ([{"role": "user", "content": None}], False),
+        ([{"role": "user", "content": "x", "name": "n"}], False),
+        (["a string"], False),
+        ("a string", False),
+        ({"role": "user", "content": "a dict"}, False),
+    ],
+)
+@pytest.mark.parametrize(("plain", "genai"), [(True, True), (True, False), (False, False)])
+def test_text_input_is_the_general_path_in_one_pass(
+    value: Any, fast: bool, plain: bool, genai: bool
+) -> None:
+    got = msg.text_input(value, plain=plain, genai=genai)
+    assert (got is not None) == fast
+    if got is not None:
+        messages = msg.normalize_messages(value)
+        jsons = msg.message_jsons(messages, plain=plain, genai=genai)
+        assert got == (messages, msg.content_length(messages), *jsons)
+        assert [list(m) for m in got[0]] == [["role", "content"]] * len(messages)
+        if plain:
+            assert got[2] == _dumps(messages)

@@ -48,9 +48,8 @@ except Exception:  # pragma: no cover - only with an unexpected SDK
 __all__ = ["write_attributes"]
 
 _SCALAR = (int, float, bool)
-#: Value types stored exactly as given (no truncation limit set), and the key type.
+#: Value types stored exactly as given (when no truncation limit is set).
 _PLAIN = frozenset((str, int, float, bool))
-_KEY = frozenset((str,))
 
 
 def write_attributes(span: ApiSpan, attrs: Mapping[str, AttributeValue]) -> None:
@@ -83,13 +82,14 @@ def _write(bounded: Any, attrs: Mapping[str, AttributeValue]) -> None:
             maxv is None
             and (maxlen is None or len(d) + len(attrs) <= maxlen)
             and _PLAIN.issuperset(map(type, attrs.values()))
-            and _KEY.issuperset(map(type, attrs))
             and "" not in attrs
             and d.keys().isdisjoint(attrs)
         ):
-            # The common case, checked at C speed: only new, valid keys with plain
-            # scalar values and room for all of them. The loop below would store each
-            # value as it is, in this order; one update does the same.
+            # The common case, checked at C speed: only new keys, plain scalar values
+            # and room for all of them. The loop below would store each value as it
+            # is, in this order; one update does the same. Keys are ``str`` by this
+            # function's contract (the handles' keys are our constants or went through
+            # coerce_attributes), so only the empty key is looked for here.
             d.update(attrs)
             return
         for key, value in attrs.items():

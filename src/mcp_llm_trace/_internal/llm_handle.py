@@ -46,18 +46,24 @@ class LLMSpanHandle(SpanHandle):
         try:
             if not self.span.is_recording():
                 return self
-            messages = msg.normalize_messages(value)
-            self._in_msgs = messages
-            p = self._pending
-            p[sc.CONTENT_MESSAGE_COUNT] = len(messages)
-            p[sc.CONTENT_INPUT_LENGTH] = msg.content_length(messages)
             capture = self._captures(False)
             rt = self._rt
-            # input.value and gen_ai.input.messages share one encoding of each string.
-            plain, genai = msg.message_jsons(
-                messages, plain=capture and rt.openinference, genai=capture and rt.genai
-            )
+            want_plain = capture and rt.openinference
+            want_genai = capture and rt.genai
+            # input.value and gen_ai.input.messages share one encoding of each string;
+            # the usual [{"role", "content"}, ...] input is normalized in the same pass.
+            fast = msg.text_input(value, plain=want_plain, genai=want_genai)
+            if fast is not None:
+                messages, length, plain, genai = fast
+            else:
+                messages = msg.normalize_messages(value)
+                length = msg.content_length(messages)
+                plain, genai = msg.message_jsons(messages, plain=want_plain, genai=want_genai)
+            self._in_msgs = messages
             self._in_json = plain
+            p = self._pending
+            p[sc.CONTENT_MESSAGE_COUNT] = len(messages)
+            p[sc.CONTENT_INPUT_LENGTH] = length
             if rt.openinference:
                 p.update(msg.openinference_messages(messages, output=False, with_content=capture))
                 if plain is not None:

@@ -84,7 +84,9 @@ def normalize_messages(messages: Any, *, default_role: str = "user") -> list[Mes
         return []
     if isinstance(messages, str):
         return [{"role": default_role, "content": messages}]
-    if isinstance(messages, Mapping) or not isinstance(messages, (list, tuple)):
+    if type(messages) is not list and (
+        isinstance(messages, Mapping) or not isinstance(messages, (list, tuple))
+    ):
         messages = [messages]
     out: list[Message] = []
     for m in messages:
@@ -218,7 +220,8 @@ def _genai_text_json(messages: Sequence[Message], finish_reason: str | None) -> 
     """:func:`genai_messages_json` for text-only messages (normalized ``role`` +
     ``content`` strings and nothing else), byte-identical to the ``json.dumps`` path;
     ``None`` when any message has more (tool calls, names, tool results)."""
-    return _text_jsons(messages, False, True, finish_reason)[1]
+    scan = _text_scan(messages, False, True, finish_reason, False)
+    return None if scan is None else scan[3]
 
 
 def message_jsons(
@@ -230,43 +233,69 @@ def message_jsons(
     encoding of each role and content string — the same bytes as the separate calls."""
     if not plain and not genai:
         return None, None
-    fast = _text_jsons(messages, plain, genai, finish_reason)
-    if fast[0] is not None or fast[1] is not None:
-        return fast
+    scan = _text_scan(messages, plain, genai, finish_reason, False)
+    if scan is not None:
+        return scan[2], scan[3]
     return (
         to_json(messages) if plain else None,
         genai_messages_json(messages, finish_reason=finish_reason) if genai else None,
     )
 
 
-def _text_jsons(
-    messages: Sequence[Message], plain: bool, genai: bool, finish_reason: str | None
-) -> tuple[str | None, str | None]:
-    """Both encodings of text-only normalized messages (``{"role", "content"}`` strings,
-    role first, as :func:`normalize_messages` builds them); ``(None, None)`` when any
-    message has more. ``plain`` is ``json.dumps(messages)`` compact and non-ASCII kept,
-    ``genai`` the parts format of :func:`genai_messages_json`."""
+def text_input(
+    value: Any, *, plain: bool, genai: bool
+) -> tuple[list[Message], int, str | None, str | None] | None:
+    """``(normalize_messages(value), content_length(...), *message_jsons(...))`` in one
+    pass for the usual input: a list (or tuple) of dicts that are exactly ``{"role":
+    non-empty str, "content": str}``. ``None`` for any other value: use the general
+    functions then."""
+    if type(value) is not list and type(value) is not tuple:
+        return None
+    return _text_scan(value, plain, genai, None, True)
+
+
+def _text_scan(
+    items: Sequence[Any], plain: bool, genai: bool, finish_reason: str | None, copy: bool
+) -> tuple[list[Message], int, str | None, str | None] | None:
+    """One pass over text-only messages — dicts of exactly a non-empty ``role`` and a
+    ``content`` string — or ``None`` at the first other item. Gives the normalized copies
+    (when ``copy``), the content length, and when asked ``plain`` (``json.dumps`` of the
+    normalized messages, compact, non-ASCII kept) and ``genai`` (the parts format of
+    :func:`genai_messages_json`), both built from one encoding of each string.
+
+    Normalized messages put ``role`` first, so the plain document is written in that
+    order; any other message (and an empty role) takes the general code, which gives
+    the same bytes."""
     enc = _enc
     tail = "}" if finish_reason is None else f',"finish_reason":{enc(finish_reason)}}}'
+    out: list[Message] = []
     flat: list[str] = []
     parts: list[str] = []
-    for m in messages:
-        if len(m) != 2:
-            return None, None
+    length = 0
+    encode = plain or genai
+    for m in items:
+        if type(m) is not dict or len(m) != 2:
+            return None
         role = m.get("role")
         content = m.get("content")
-        if type(role) is not str or type(content) is not str:
-            return None, None
-        er = enc(role)
-        ec = enc(content)
-        if plain:
-            flat.append(f'{{"role":{er},"content":{ec}}}')
-        if genai:
-            if content:
-                parts.append(f'{{"role":{er},"parts":[{{"type":"text","content":{ec}}}]{tail}')
-            else:
-                parts.append(f'{{"role":{er},"parts":[]{tail}')
+        if type(role) is not str or not role or type(content) is not str:
+            return None
+        if copy:
+            out.append({"role": role, "content": content})
+        length += len(content)
+        if encode:
+            er = enc(role)
+            ec = enc(content)
+            if plain:
+                flat.append(f'{{"role":{er},"content":{ec}}}')
+            if genai:
+                if content:
+                    parts.append(f'{{"role":{er},"parts":[{{"type":"text","content":{ec}}}]{tail}')
+                else:
+                    parts.append(f'{{"role":{er},"parts":[]{tail}')
     return (
+        out,
+        length,
         f"[{','.join(flat)}]" if plain else None,
         f"[{','.join(parts)}]" if genai else None,
     )
