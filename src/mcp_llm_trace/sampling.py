@@ -41,13 +41,20 @@ from mcp_llm_trace.config import SamplingConfig
 _MAX_63 = (1 << 63) - 1
 
 
-def _result(sampled: bool, parent_context: Context | None) -> SamplingResult:
+def _result(
+    sampled: bool, parent_context: Context | None, attributes: Attributes
+) -> SamplingResult:
+    """The decision, the parent's trace state, and — when sampled — the span's start
+    attributes: the SDK creates the span with the *sampler's* attributes, so a sampler
+    that returns none strips every attribute passed to ``start_span`` (what the SDK's
+    own samplers do: pass them through)."""
     state: TraceState | None = None
     parent = get_current_span(parent_context).get_span_context()
     if parent.is_valid:
         state = parent.trace_state
-    decision = Decision.RECORD_AND_SAMPLE if sampled else Decision.DROP
-    return SamplingResult(decision, None, state)
+    if sampled:
+        return SamplingResult(Decision.RECORD_AND_SAMPLE, attributes, state)
+    return SamplingResult(Decision.DROP, None, state)
 
 
 class RateLimitedSampler(Sampler):
@@ -82,7 +89,7 @@ class RateLimitedSampler(Sampler):
             sampled = self._tokens >= 1.0
             if sampled:
                 self._tokens -= 1.0
-        return _result(sampled, parent_context)
+        return _result(sampled, parent_context, attributes)
 
     def get_description(self) -> str:
         """Sampler description (OTel convention)."""
@@ -148,9 +155,9 @@ class AdaptiveSampler(Sampler):
         ratio = self._observe()
         parent = get_current_span(parent_context).get_span_context()
         if parent.is_valid:
-            return _result(parent.trace_flags.sampled, parent_context)
+            return _result(parent.trace_flags.sampled, parent_context, attributes)
         bound = round(ratio * _MAX_63)
-        return _result((trace_id & _MAX_63) < bound, parent_context)
+        return _result((trace_id & _MAX_63) < bound, parent_context, attributes)
 
     def get_description(self) -> str:
         """Sampler description (OTel convention)."""

@@ -248,3 +248,16 @@ def test_build_sampler_types() -> None:
     cfg = load_config(environ={"OTEL_TRACES_SAMPLER": "rate_limited"}, sampling_max_per_second=9)
     sampler = build_sampler(cfg.sampling)
     assert "RateLimitedSampler{9.0}" in sampler.get_description()
+
+
+@pytest.mark.parametrize("strategy", ["rate_limited", "adaptive", "parentbased_always_on"])
+def test_sampled_spans_keep_their_start_attributes(strategy: str) -> None:
+    tel = _configure(sampling_strategy=strategy)
+    with mlt.llm_span("gpt-4o", provider="openai"), mlt.tool_span("child"):
+        pass
+    tel.force_flush(5.0)
+    assert tel.memory_exporter is not None
+    spans = {s.name: s for s in tel.memory_exporter.get_finished_spans()}
+    assert spans["chat gpt-4o"].attributes["gen_ai.request.model"] == "gpt-4o"
+    assert spans["chat gpt-4o"].attributes["llm.provider"] == "openai"
+    assert spans["execute_tool child"].attributes["gen_ai.tool.name"] == "child"
