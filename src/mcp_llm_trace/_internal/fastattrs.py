@@ -29,7 +29,7 @@ Anything that is not a plain SDK span with a ``BoundedAttributes`` falls back to
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from opentelemetry.trace import Span as ApiSpan
 from opentelemetry.util.types import AttributeValue
@@ -37,11 +37,15 @@ from opentelemetry.util.types import AttributeValue
 try:  # private SDK layout, checked once; any mismatch disables the fast path
     from opentelemetry.attributes import BoundedAttributes
     from opentelemetry.attributes import _clean_attribute_value as _clean
+    from opentelemetry.sdk import trace as _sdk_trace
     from opentelemetry.sdk.trace import Span as _SdkSpan
 
-    _OK = all(
-        hasattr(BoundedAttributes, name) for name in ("_setitem_locked", "_set_items")
-    ) and callable(_clean)
+    _SpanImpl: type = getattr(_sdk_trace, "_Span", _SdkSpan)
+    _OK = (
+        all(hasattr(BoundedAttributes, name) for name in ("_setitem_locked", "_set_items"))
+        and callable(_clean)
+        and issubclass(_SpanImpl, _SdkSpan)
+    )
 except Exception:  # pragma: no cover - only with an unexpected SDK
     _OK = False
 
@@ -54,9 +58,14 @@ _PLAIN = frozenset((str, int, float, bool))
 
 def write_attributes(span: ApiSpan, attrs: Mapping[str, AttributeValue]) -> None:
     """Set ``attrs`` (valid OTel values, non-empty ``str`` keys) on ``span``."""
-    if not _OK or not isinstance(span, _SdkSpan):
+    # The exact class the SDK's tracer creates skips the ABC isinstance check.
+    if not _OK or (type(span) is not _SpanImpl and not isinstance(span, _SdkSpan)):
         span.set_attributes(attrs)
         return
+    _write_sdk(cast(_SdkSpan, span), attrs)
+
+
+def _write_sdk(span: _SdkSpan, attrs: Mapping[str, AttributeValue]) -> None:
     bounded = getattr(span, "_attributes", None)
     lock = getattr(span, "_lock", None)
     if type(bounded) is not BoundedAttributes or lock is None:
