@@ -5,8 +5,12 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 os.environ.setdefault("MCP_LLM_TRACE_STRICT", "1")
 _STRICT = os.environ["MCP_LLM_TRACE_STRICT"]
@@ -44,3 +48,13 @@ def shutdown_telemetry_after() -> Iterator[None]:
     tel = mlt.get_telemetry()
     if tel is not None:
         tel.shutdown(5.0)
+
+
+@pytest.fixture
+def tracer_spans() -> Iterator[tuple[Any, InMemorySpanExporter]]:
+    """A tracer whose finished spans land in an in-memory exporter (SimpleSpanProcessor)."""
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    yield provider.get_tracer("test"), exporter
+    provider.shutdown()

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from mcp_llm_trace import semconv as sc
@@ -18,15 +17,6 @@ from mcp_llm_trace.config import TelemetryConfig
 from mcp_llm_trace.pricing import Cost, Usage, compute_cost
 from mcp_llm_trace.pricing.enrich import CostEnrichmentTransform
 from mcp_llm_trace.tokens import count_tokens
-
-
-@pytest.fixture
-def tracer_spans() -> Iterator[tuple[Any, InMemorySpanExporter]]:
-    exporter = InMemorySpanExporter()
-    provider = TracerProvider()
-    provider.add_span_processor(SimpleSpanProcessor(exporter))
-    yield provider.get_tracer("test"), exporter
-    provider.shutdown()
 
 
 def _span(tracer_spans: tuple[Any, InMemorySpanExporter], attrs: Mapping[str, Any]) -> ReadableSpan:

@@ -10,8 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from mcp_llm_trace import semconv as sc
@@ -30,15 +29,6 @@ TUESDAY_OFF_PEAK = _ns(datetime(2026, 12, 1, 12, tzinfo=timezone.utc))
 # Mistral Large 4: dated price changes on 2026-10-20 and 2026-10-29.
 BEFORE_CHANGE = _ns(datetime(2026, 10, 1, 12, tzinfo=timezone.utc))
 AFTER_CHANGE = _ns(datetime(2026, 11, 1, 12, tzinfo=timezone.utc))
-
-
-@pytest.fixture
-def tracer_spans() -> Iterator[tuple[Any, InMemorySpanExporter]]:
-    exporter = InMemorySpanExporter()
-    provider = TracerProvider()
-    provider.add_span_processor(SimpleSpanProcessor(exporter))
-    yield provider.get_tracer("test"), exporter
-    provider.shutdown()
 
 
 def _span(
