@@ -993,6 +993,14 @@ _LIST: list[Setting] = [
         ("data_privacy.time_budget",),
         "Per-span scrub budget; over it values fail closed.",
     ),
+    _s(
+        "privacy.workers",
+        int_between(0, 64),
+        0,
+        ("MCP_LLM_TRACE_PII_WORKERS",),
+        ("data_privacy.workers",),
+        "Scrub worker processes sharing each batch with the export thread (0 = none).",
+    ),
     # --- export reliability
     _s(
         "export.spool_dir",

@@ -175,6 +175,7 @@ class PrivacyConfig:
     pseudonymize: bool = False
     pseudonym_secret: str | None = None
     time_budget_ms: float = 2000.0
+    workers: int = 0  # scrub worker processes next to the export thread (0 = none)
 
     def __post_init__(self) -> None:
         if self.profile not in PII_PROFILES:

@@ -256,6 +256,7 @@ def sustained(
         for i in range(20):
             _sustained_op(-i)
         tel.force_flush()
+        workers_ready = _wait_scrub_workers(tel)
         before = STATS.snapshot()
         cpu0 = _thread_cpu_s(worker) if worker is not None else None
         main0 = time.thread_time()
@@ -309,8 +310,21 @@ def sustained(
         ),
         "export_thread_cpu_us_per_span": export_cpu / sent * 1e6 if export_cpu else None,
         "final_flush_s": flush_s,
+        "scrub_workers_ready": workers_ready,
         "config": cfg,
     }
+
+
+def _wait_scrub_workers(tel: mlt.Telemetry) -> int:
+    """Wait until the scrub workers (``privacy_workers``) have built their engines, like
+    the warm-up of the export thread's own engine; how many are ready."""
+    transforms = getattr(getattr(tel.processor, "exporter", None), "transforms", ())
+    ready = 0
+    for t in transforms:
+        workers = getattr(t, "workers", None)
+        if workers is not None:
+            ready += workers.wait_ready(120.0)
+    return ready
 
 
 def _sustained_op(i: int) -> None:

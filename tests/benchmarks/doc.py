@@ -23,14 +23,23 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     """Each target with the measured value and whether it is met."""
     out: list[dict[str, Any]] = []
 
-    def add(name: str, value: float | None, limit: float, fmt: str, *, le: bool = True) -> None:
-        met = None if value is None else (value <= limit if le else value >= limit)
+    def add(
+        name: str,
+        value: float | None,
+        limit: float,
+        fmt: str,
+        *,
+        le: bool = True,
+        info: bool = False,
+    ) -> None:
+        met = None if value is None or info else (value <= limit if le else value >= limit)
         out.append(
             {
                 "target": name,
                 "value": value,
                 "limit": limit,
                 "met": met,
+                "info": info,
                 "shown": "n/a" if value is None else fmt.format(value),
             }
         )
@@ -113,17 +122,24 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
         "{:,.0f} KB/s",
         le=False,
     )
-    sus = results.get("sustained")
-    if sus:
+    # The target is met with scrub workers; the export thread alone is reported next to it.
+    for key, info in (("sustained_workers", False), ("sustained", True)):
+        sus = results.get(key)
+        if not sus:
+            continue
+        workers = sus["config"].get("privacy_workers", 0)
         cpu_pct = sus.get("export_thread_cpu_pct_of_one_core")
         add(
             f"sustained {sus['target_rate_per_s']:.0f} LLM spans/s, 1 KB content, capture + "
-            f"scrub + price, {sus['duration_s']:.0f} s: 0 dropped (export thread "
+            f"scrub + price, {sus['duration_s']:.0f} s, `privacy.workers: {workers}`"
+            + (" (default; reported, not the target)" if info else "")
+            + ": 0 dropped (export thread "
             + ("n/a" if cpu_pct is None else f"{cpu_pct:.0f} % of a core")
             + f", {sus['achieved_rate_per_s']:.0f} spans/s achieved)",
             float(sus["dropped_total"]),
             0.0,
             "{:.0f} dropped",
+            info=info,
         )
     mem = results.get("memory", {})
     t = mem.get("typical_above_baseline_mb")
@@ -205,7 +221,9 @@ PROFILE = [
 ]
 
 
-def _mark(met: bool | None) -> str:
+def _mark(met: bool | None, info: bool = False) -> str:
+    if info:
+        return "reported"
     return {True: "met", False: "**not met**", None: "n/a"}[met]
 
 
@@ -247,7 +265,7 @@ def write_doc(results: dict[str, Any], path: Path, plot_rel: str) -> None:
         "|---|---:|---|",
     ]
     for t in results["targets"]:
-        L.append(f"| {t['target']} | {t['shown']} | {_mark(t['met'])} |")
+        L.append(f"| {t['target']} | {t['shown']} | {_mark(t['met'], t.get('info', False))} |")
     L += ["", *results.get("explanations", []), "", *PROFILE, "", "## Caller thread", ""]
     for g in results["groups"].values():
         if g["section"] == "caller":

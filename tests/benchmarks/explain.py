@@ -114,11 +114,15 @@ def explain(results: dict[str, Any]) -> list[str]:
             "brings it closer to the bare span."
         )
     sus = results.get("sustained") or {}
-    if any(t["target"].startswith("sustained") for t in missed) and sus:
+    par = results.get("sustained_workers") or {}
+    if sus and (
+        sus.get("dropped_total") or any(t["target"].startswith("sustained") for t in missed)
+    ):
         cpu_s, exported = sus.get("export_thread_cpu_s"), sus.get("exported") or 0
         per = cpu_s / exported * 1e3 if cpu_s and exported else None
-        out.append(
-            f"- **sustained {sus['target_rate_per_s']:.0f} spans/s**: the export thread "
+        text = (
+            f"- **sustained {sus['target_rate_per_s']:.0f} spans/s, export thread alone "
+            "(the default)**: the export thread "
             + (f"needed {per:.1f} ms of CPU per exported span" if per else "could not keep up")
             + f" and {sus['dropped_total']} of {sus['spans_sent']} spans were dropped "
             f"(counted by reason: {sus['dropped']}). The cost is the scrubber (default "
@@ -126,16 +130,29 @@ def explain(results: dict[str, Any]) -> list[str]:
             "same load exports with 0 drops at ≈2 % of a core. Each span carries ~3.3 KB "
             "of strings (two 340-character messages and the answer, each also inside "
             "`input.value` and `gen_ai.*.messages`) with a fresh 8-digit ticket number: "
-            "after issue 14's changes the copies cost a cache lookup, and what is left "
-            "(≈1.5 ms per span in isolation, docs/privacy.md *One analysis per message*) "
-            "is python-phonenumbers parsing the fresh number once per configured region "
-            "(~0.3 ms), Presidio's other recognizers on the two fresh texts and our secret "
-            "and gap regexes on every value. One export thread shares the GIL with the "
-            "application, so ~1,000 such spans/s needs ≤ ~0.9 ms. For gateway-scale "
-            "content capture use fewer `phone_regions`, `privacy_presidio=False` (regex "
-            "packs: same recall on the external corpus except 5 of 212 PII records), "
-            "sampling, or a Collector-side redaction."
+            "the copies cost a cache lookup, and what is left (docs/privacy.md *One "
+            "analysis per message*) is Presidio's recognizers (python-phonenumbers parses "
+            "the fresh number once per configured region) on the two fresh texts and our "
+            "secret and gap regexes on every value. One export thread shares the GIL with "
+            "the application, so ~1,000 such spans/s needs ≤ ~0.85 ms of it per span. "
         )
+        if par:
+            pcpu, pexp = par.get("export_thread_cpu_s"), par.get("exported") or 0
+            pper = pcpu / pexp * 1e3 if pcpu and pexp else None
+            text += (
+                f"With `privacy.workers: {par['config'].get('privacy_workers')}` (two scrub "
+                "worker processes share each batch with the export thread, docs/privacy.md "
+                f"*Scrub workers*) the same load dropped {par['dropped_total']} of "
+                f"{par['spans_sent']}"
+                + (f", the export thread using {pper:.2f} ms per span" if pper else "")
+                + ": the setting for gateway-scale content capture on a multi-core host. "
+            )
+        text += (
+            "Other levers: fewer `phone_regions`, `privacy_presidio=False` (regex packs: "
+            "same recall on the external corpus except 5 of 212 PII records), sampling, or "
+            "a Collector-side redaction."
+        )
+        out.append(text)
     if any(t["target"].startswith("cost enrichment") for t in missed):
         enr = _v(results, "pricing", "enrich_usage", "cpu")
         cc = _v(results, "pricing", "compute_cost", "cpu")

@@ -131,6 +131,7 @@ SAMPLES: dict[str, Sample] = {
     "privacy.pseudonymize": Sample("true", True, "perhaps"),
     "privacy.pseudonym_secret": Sample("s3cret", "s3cret"),
     "privacy.time_budget_ms": Sample("50", 50.0, "0"),
+    "privacy.workers": Sample("2", 2, "-1"),
     "export.spool_dir": Sample("/var/spool/x", "/var/spool/x"),
     "export.spool_max_mb": Sample("10", 10.0, "0"),
     "export.spool_fsync": Sample("true", True, "perhaps"),

@@ -227,6 +227,21 @@ class Scrubber:
         entity = self.fields.entity_for_key(key)
         return self._label(entity, str(value))
 
+    def pseudonym_key(self) -> str:
+        """The key pseudonyms are derived with (the configured secret, or this process's
+        random one): scrub workers get it so a value has one pseudonym everywhere."""
+        return self._hmac_key.decode()
+
+    def is_cached(self, text: str) -> bool:
+        """Whether ``text`` would be answered from the result cache (or is too short to
+        scan); does not count as a cache hit or miss."""
+        return len(text) < 3 or self._cache.peek(text_key(text))
+
+    def cache_result(self, text: str, scrubbed: str, counts: Counts) -> None:
+        """Store a result computed elsewhere (a scrub worker running this same
+        configuration) as if this scrubber had computed it."""
+        self._cache.put(text_key(text), scrubbed, counts)
+
     # ---------------------------------------------------------------- counted variants
 
     def scrub_text_counted(self, text: str, deadline: float | None = None) -> tuple[str, Counts]:

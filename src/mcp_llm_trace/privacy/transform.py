@@ -15,6 +15,7 @@ replaces every scrubbable value of the batch with ``[SCRUB_FAILED]``.
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from collections import Counter
@@ -30,11 +31,17 @@ from mcp_llm_trace._internal.errors import report_internal_error, warn_once_per_
 from mcp_llm_trace._internal.spancopy import copy_span
 from mcp_llm_trace._internal.stats import STATS
 from mcp_llm_trace.config import TelemetryConfig
+from mcp_llm_trace.privacy.cache import Counts
 from mcp_llm_trace.privacy.scrubber import SCRUB_FAILED_TEXT, Scrubber, ScrubBudgetExceeded
+from mcp_llm_trace.privacy.workers import ScrubWorkers
 
 __all__ = ["ScrubTransform", "never_scrub"]
 
+logger = logging.getLogger("mcp_llm_trace.privacy")
+
 _SAFE_NAME = re.compile(r"(?!.*\d{5})[\w./:-]{1,64}(?: [\w./:-]{1,64}){0,2}")
+#: Longest a batch waits for the scrub workers before scrubbing their share here.
+_MAX_PREFETCH_S = 30.0
 #: Stats counter of values replaced by ``[SCRUB_FAILED]``.
 FAILED_COUNTER = "scrub_failed_values"
 
@@ -53,13 +60,24 @@ def never_scrub(key: str) -> bool:
 class _SpanScrub:
     """Per-span state: deadline, redaction counts, failure count."""
 
-    def __init__(self, scrubber: Scrubber, budget_s: float) -> None:
+    def __init__(
+        self,
+        scrubber: Scrubber,
+        budget_s: float,
+        done: Mapping[str, tuple[str, Counts]] | None = None,
+    ) -> None:
         self.scrubber = scrubber
         self.deadline = time.monotonic() + budget_s
         self.counts: Counter[str] = Counter()
         self.failed = 0
+        self.done = done or {}  # results computed ahead (scrub workers), by text
 
     def text(self, value: str) -> str:
+        hit = self.done.get(value)
+        if hit is not None:
+            for entity, n in hit[1]:
+                self.counts[entity] += n
+            return hit[0]
         try:
             out, found = self.scrubber.scrub_text_counted(value, self.deadline)
         except ScrubBudgetExceeded:
@@ -116,6 +134,18 @@ class ScrubTransform:
         self.scrubber = scrubber or Scrubber.from_config(self.cfg)
         self.budget_s = self.cfg.privacy.time_budget_ms / 1000.0
         self._warm = False
+        n = self.cfg.privacy.workers
+        #: Scrub worker processes (``privacy.workers``); ``None`` when scrubbing here only.
+        #: A scrubber passed in may have been changed in code, so only one built from
+        #: the configuration is mirrored in workers.
+        self.workers: ScrubWorkers | None = None
+        if n and self.enabled and scrubber is None:
+            self.workers = ScrubWorkers(self.scrubber, n)
+            self.workers.ready_count()  # start them now, in the background
+        elif n and scrubber is not None:
+            logger.info(
+                "mcp-llm-trace privacy: privacy.workers ignored for a scrubber passed in code"
+            )
 
     def transform(self, spans: Sequence[ReadableSpan]) -> Sequence[ReadableSpan]:
         """Scrubbed copies of ``spans`` (a span with nothing to change is passed as is)."""
@@ -124,11 +154,56 @@ class ScrubTransform:
         if not self._warm:
             self.scrubber.warm_up()  # once, here in the export thread, outside any budget
             self._warm = True
-        return [self.scrub_span(span) for span in spans]
+        done = self._prefetch(spans) if self.workers is not None else None
+        return [self.scrub_span(span, done) for span in spans]
 
-    def scrub_span(self, span: ReadableSpan) -> ReadableSpan:
-        """One span, scrubbed; records the audit attributes and counters."""
-        state = _SpanScrub(self.scrubber, self.budget_s)
+    def _prefetch(self, spans: Sequence[ReadableSpan]) -> dict[str, tuple[str, Counts]] | None:
+        """The batch's distinct uncached texts, scrubbed by the workers and this thread."""
+        assert self.workers is not None
+        if not self.workers.ready_count():
+            return None  # starting (or backing off): this thread scrubs alone meanwhile
+        texts = self.texts(spans)
+        if not texts:
+            return None
+        budget = min(self.budget_s * len(spans), _MAX_PREFETCH_S)
+        return self.workers.prefetch(texts, budget)
+
+    def texts(self, spans: Sequence[ReadableSpan]) -> list[str]:
+        """The distinct texts :meth:`scrub_span` would analyse in ``spans`` and that the
+        scrubber has not cached, in span order."""
+        seen: dict[str, None] = {}
+        scrubber = self.scrubber
+
+        def add(value: Any) -> None:
+            if isinstance(value, str):
+                if value not in seen and not scrubber.is_cached(value):
+                    seen[value] = None
+            elif isinstance(value, (list, tuple)):
+                for v in value:
+                    if isinstance(v, str) and v not in seen and not scrubber.is_cached(v):
+                        seen[v] = None
+
+        def attrs(mapping: Mapping[str, Any] | None) -> None:
+            for key, value in (mapping or {}).items():
+                if not never_scrub(key) and not scrubber.is_sensitive_key(key):
+                    add(value)
+
+        for span in spans:
+            attrs(span.attributes)
+            add(span.name)
+            for ev in span.events:
+                attrs(ev.attributes)
+                add(ev.name)
+            if span.status.description:
+                add(span.status.description)
+        return list(seen)
+
+    def scrub_span(
+        self, span: ReadableSpan, done: Mapping[str, tuple[str, Counts]] | None = None
+    ) -> ReadableSpan:
+        """One span, scrubbed; records the audit attributes and counters. ``done``: results
+        already computed for some of its texts (by the scrub workers)."""
+        state = _SpanScrub(self.scrubber, self.budget_s, done)
         attrs, changed = state.attributes(span.attributes)
         name = state.text(span.name) if span.name else span.name
         events, events_changed = self._events(span.events, state)
@@ -172,7 +247,9 @@ class ScrubTransform:
         return out
 
     def shutdown(self) -> None:
-        """Nothing to release (the Presidio engine is garbage-collected)."""
+        """Stop the scrub workers, if any (the Presidio engine is garbage-collected)."""
+        if self.workers is not None:
+            self.workers.close()
 
 
 def _blank(attrs: Mapping[str, Any] | None) -> dict[str, Any]:
