@@ -32,6 +32,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -54,6 +55,8 @@ RESTART_BACKOFF_S = 10.0
 ANSWER_SLACK_S = 5.0
 #: Seconds a starting worker may take to build its engine before it counts as failed.
 START_TIMEOUT_S = 120.0
+#: Chunks per participant (workers + the export thread) a batch is cut into.
+_CHUNKS = 4
 _HEADER = struct.Struct("!I")
 # Not ``-m``: the package imports this module, and runpy would run a second copy.
 _ENTRY = "import sys; from mcp_llm_trace.privacy.workers import main; sys.exit(main())"
@@ -138,11 +141,8 @@ class _Worker:
     def send(self, request: int, texts: list[str], budget_s: float) -> None:
         _write_frame(self.stdin, (request, texts, budget_s))
 
-    def receive(self, request: int, n: int, deadline: float) -> list[tuple[str, Counts] | None]:
-        remaining = deadline - time.monotonic()
-        readable, _, _ = select.select([self.stdout], [], [], max(0.0, remaining))
-        if not readable:
-            raise TimeoutError("worker did not answer before its deadline")
+    def receive(self, request: int, n: int) -> list[tuple[str, Counts] | None]:
+        """The answer to ``request`` (call when the pipe is readable)."""
         frame = _read_frame(self._read)
         if not (isinstance(frame, tuple) and len(frame) == 2 and frame[0] == request):
             raise ValueError(f"unexpected frame from worker: {frame!r:.80}")
@@ -262,49 +262,77 @@ class ScrubWorkers:
     def prefetch(self, texts: Sequence[str], budget_s: float) -> dict[str, tuple[str, Counts]]:
         """Scrub ``texts`` (distinct, not cached) across the workers and this thread.
 
-        Returns ``text -> (scrubbed, counts)`` for every text done (worker results also
-        go into the scrubber's cache, for later batches). Texts a worker failed on, or
-        left when ``budget_s`` ran out, are missing: the caller scrubs them itself.
-        Without a ready worker, returns ``{}`` at once."""
+        The texts are cut into a few contiguous chunks per participant; each worker gets
+        the next chunk as soon as it answers the last, and this thread takes chunks from
+        the other end in between, so a slow or descheduled process never holds the batch
+        up. A failed worker's chunk goes back to the queue. Returns ``text -> (scrubbed,
+        counts)`` for every text done (worker results also go into the scrubber's cache,
+        for later batches); texts left when ``budget_s`` ran out are missing and the
+        caller scrubs them itself. Without a ready worker, returns ``{}`` at once."""
         done: dict[str, tuple[str, Counts]] = {}
         with self._lock:
             workers = self._alive() if not self.closed else []
             if not workers or not texts:
                 return done
-            shares = _split(list(texts), len(workers) + 1)
-            self._request += 1
-            request = self._request
-            deadline = time.monotonic() + budget_s + ANSWER_SLACK_S
-            sent: list[tuple[_Worker, list[str]]] = []
-            for worker, share in zip(workers, shares[1:], strict=True):
-                if not share:
-                    continue
-                try:
-                    worker.send(request, share, budget_s)
-                    sent.append((worker, share))
-                except Exception as exc:
-                    self._failed(worker, exc)
-            # This thread's share, while the workers run on theirs.
+            pending = deque(c for c in _split(list(texts), _CHUNKS * (len(workers) + 1)) if c)
+            busy: dict[_Worker, tuple[int, list[str]]] = {}
+            idle = list(workers)
             own_deadline = time.monotonic() + budget_s
+            deadline = own_deadline + ANSWER_SLACK_S
             scrub = self.scrubber.scrub_text_counted
-            for text in shares[0]:
-                try:
-                    done[text] = scrub(text, own_deadline)
-                except Exception:
-                    break  # left for the span transform (per-span budget, fail-closed)
             put = self.scrubber.cache_result
-            for worker, share in sent:
-                try:
-                    results = worker.receive(request, len(share), deadline)
-                except Exception as exc:
-                    self._failed(worker, exc)
+            own = True  # this thread still takes chunks (until its budget is spent)
+            while pending or busy:
+                while idle and pending:
+                    worker = idle.pop()
+                    self._request += 1
+                    chunk = pending.popleft()
+                    try:
+                        worker.send(self._request, chunk, max(0.0, own_deadline - time.monotonic()))
+                        busy[worker] = (self._request, chunk)
+                    except Exception as exc:
+                        self._failed(worker, exc)
+                        pending.appendleft(chunk)
+                if own and pending:
+                    chunk = pending.pop()
+                    for i, text in enumerate(chunk):
+                        try:
+                            done[text] = scrub(text, own_deadline)
+                        except Exception:
+                            # Out of budget (or a failure): the span transform decides.
+                            own = False
+                            if chunk[i + 1 :]:
+                                pending.append(chunk[i + 1 :])
+                            break
+                if not busy:
+                    if not own:
+                        break  # nobody left to do the rest
                     continue
-                for text, result in zip(share, results, strict=True):
-                    if result is not None:
-                        scrubbed, counts = result
-                        done[text] = (scrubbed, counts)
-                        put(text, scrubbed, counts)
-                        self.scrubbed_by_workers += 1
+                polling = own and bool(pending)  # else wait for an answer
+                wait = 0.0 if polling else max(0.0, deadline - time.monotonic())
+                readable, _, _ = select.select([w.stdout for w in busy], [], [], wait)
+                if not readable and polling:
+                    continue
+                if not readable:  # deadline passed: whoever is still busy is hung
+                    for worker in list(busy):
+                        del busy[worker]
+                        self._failed(worker, TimeoutError("no answer before the deadline"))
+                    break
+                for worker in [w for w in busy if w.stdout in readable]:
+                    request, chunk = busy.pop(worker)
+                    try:
+                        results = worker.receive(request, len(chunk))
+                    except Exception as exc:
+                        self._failed(worker, exc)
+                        pending.appendleft(chunk)
+                        continue
+                    idle.append(worker)
+                    for text, result in zip(chunk, results, strict=True):
+                        if result is not None:
+                            scrubbed, counts = result
+                            done[text] = (scrubbed, counts)
+                            put(text, scrubbed, counts)
+                            self.scrubbed_by_workers += 1
         return done
 
 
