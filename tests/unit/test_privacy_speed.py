@@ -319,3 +319,21 @@ def test_strict_gates_follow_the_threshold() -> None:
     assert "US_SSN" not in default.presidio.entities_for("id 123456789 here")
     samples = ["id 123456789 here", "12345-6789", "123-456789", "912-70-1234", "91270 1234"]
     assert_gating_is_exact(low, [*samples, *(r["text"] for r in load_corpus())])
+
+
+_GATEISH = st.lists(
+    st.sampled_from([*"0123456789abcdefABCDEFxyzXYZ_:.- ", "::", "DE", "12", "é", "٣"]),
+    max_size=40,
+).map("".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_GATEISH)
+def test_literal_anchored_gates_equal_their_plain_forms(text: str) -> None:
+    from mcp_llm_trace.privacy.presidio_engine import NEEDS, PATTERN_NEEDS
+
+    ip = re.compile(r"\d\.\d|::|(?<![\w:])[0-9A-Fa-f]{1,4}:")
+    assert bool(NEEDS["IP_ADDRESS"].search(text)) == bool(ip.search(text))
+    iban_plain = re.compile(r"[A-Za-z]{2}[0-9]{2}(?:[ -]?[A-Za-z0-9]{4}){2}")
+    iban = next(re.compile(g) for g in PATTERN_NEEDS.values() if "(?<=[A-Za-z]{2}" in g)
+    assert bool(iban.search(text)) == bool(iban_plain.search(text))
