@@ -206,3 +206,86 @@ def test_copies_of_a_message_are_scanned_once() -> None:
         del scanner.present
     assert text.lower() not in seen  # the message came from the memo
     assert seen == [doc.replace(text, "")]  # only the rest (structure, short strings)
+
+
+# ---------------------------------------------------------------- chunks of a piece
+
+
+def test_free_of_tests_classes_and_categories() -> None:
+    from mcp_llm_trace.privacy.pieces import pattern_free_of
+
+    assert not pattern_free_of(re.compile(r"a[\s.-]b"), "\n")  # \s holds a newline
+    assert pattern_free_of(re.compile(r"a[\s.-]b"), ",")
+    assert not pattern_free_of(re.compile(r"[^a-z]"), ",")
+    assert pattern_free_of(re.compile(r"[^\W]"), ",")  # a word character: never a comma
+    assert not pattern_free_of(re.compile(r"[!-/]"), ",")
+    assert not pattern_free_of(re.compile(r"(?<=x.)y"), ",")
+
+
+def _chunk_finder() -> Any:
+    return Scrubber(PrivacyConfig())._gap_chunks
+
+
+def test_chunks_cut_where_no_gap_recognizer_can_match() -> None:
+    chunks = _chunk_finder()
+    assert "," in chunks.cut and ";" in chunks.cut and "\n" not in chunks.cut  # phones span \s
+    names = {r.name for r, on in zip(chunks.recognizers, chunks.chunked, strict=True) if on}
+    assert {"us_ssn", "credit_card", "phone_national", "phone_international"} <= names
+    assert "bitcoin_bech32" not in names  # its look-behind has a "."
+
+
+def test_chunks_find_what_find_all_finds_in_the_same_order() -> None:
+    from mcp_llm_trace.privacy.patterns import find_all
+
+    chunks = _chunk_finder()
+    texts = [r["text"] for r in load_corpus()] + [r["text"] for r in load_external()]
+    # Sentences joined by cut characters, so that long texts are really cut.
+    joined = [
+        ", ".join(texts[i : i + 4]) + "; " + texts[(i * 7) % len(texts)]
+        for i in range(0, len(texts), 3)
+    ]
+    found = 0
+    for text in [*texts, *joined, *joined]:  # the second round answers from the memo
+        expected = find_all(chunks.recognizers, text)
+        assert chunks.find_all(text) == expected, text
+        found += len(expected)
+    assert found >= 500 and len(chunks) > 100
+
+
+_CHUNKY = st.sampled_from(
+    [
+        ",",
+        ";",
+        "!",
+        "@",
+        " ",
+        "-",
+        ".",
+        "\n",
+        "+1 415 555 0134",
+        "078-05-1120",
+        "4111 1111 1111 1111",
+        "DE89 3704 0044 0532 0130 00",
+        "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq",
+        "(415) 555-0134",
+        "12",
+        "0044 20 7946 0958",
+        "00:1A:2B:3C:4D:5E",
+        "AB123456C",
+        "1EG4-TE5-MK73",
+        "x" * 30,
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_CHUNKY, min_size=1, max_size=40).map("".join))
+def test_chunks_match_find_all_on_generated_text(text: str) -> None:
+    from mcp_llm_trace.privacy.patterns import find_all
+
+    chunks = _CHUNKS
+    assert chunks.find_all(text) == find_all(chunks.recognizers, text)
+    assert chunks.find_all(text) == find_all(chunks.recognizers, text)  # from the memo
+
+
+_CHUNKS = Scrubber(PrivacyConfig())._gap_chunks

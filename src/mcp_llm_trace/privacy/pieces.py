@@ -31,6 +31,8 @@ Tested against the whole-text computation on the corpora (``test_privacy_pieces.
 from __future__ import annotations
 
 import bisect
+import itertools
+import re
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -46,12 +48,20 @@ except ImportError:  # pragma: no cover - Python 3.10
     import sre_constants as _sre_constants
     import sre_parse as _sre_parse
 
-__all__ = ["MIN_PIECE", "PieceIndex", "PieceScanner", "Scan", "is_local"]
+__all__ = [
+    "MIN_CHUNK",
+    "MIN_PIECE",
+    "ChunkFinder",
+    "PieceIndex",
+    "PieceScanner",
+    "Scan",
+    "is_local",
+    "pattern_free_of",
+]
 
 #: Strings of a JSON document shorter than this stay in the joined rest (role names,
 #: keys): a piece costs a hash and a lookup of its own.
 MIN_PIECE = 24
-_QUOTE = ord('"')
 _REPEATS = ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT")
 _BOUNDARIES = (_sre_constants.AT_BOUNDARY, _sre_constants.AT_NON_BOUNDARY)
 #: A capital sigma lowercases to a final sigma by its cased neighbours, skipping
@@ -63,63 +73,88 @@ def is_local(rec: Recognizer) -> bool:
     """Whether ``rec``'s findings in a text are the union of its findings in the text's
     quote-bounded segments (module docstring): no ``context``, and a regex that can
     match no ``"`` and uses no anchor but ``\\b``/``\\B``."""
-    if rec.context is not None:
-        return False
+    return rec.context is None and pattern_free_of(rec.regex, '"')
+
+
+def pattern_free_of(pattern: re.Pattern[str], ch: str) -> bool:
+    """Whether no part of ``pattern`` (look-arounds included) can match the caseless,
+    non-word character ``ch``, and its only anchors are ``\\b``/``\\B``: then a match
+    never contains ``ch``, and an attempt that reaches ``ch`` fails there exactly as at
+    the end of the text. Unknown constructs count as matching it."""
+    assert ch.lower() == ch.upper() == ch, "a character without case"
+    assert re.fullmatch(r"\W", ch), "a non-word character"
     try:
-        tree = _sre_parse.parse(rec.regex.pattern, rec.regex.flags)
+        tree = _sre_parse.parse(pattern.pattern, pattern.flags)
     except Exception:  # pragma: no cover - the pattern compiled: it parses
         return False
-    return _quote_free(tree)
+    return _free(tree, ord(ch))
 
 
-def _quote_free(seq: Iterable[tuple[Any, Any]]) -> bool:
-    """No atom of the parsed pattern ``seq`` can match a quote; only understood opcodes."""
+def _free(seq: Iterable[tuple[Any, Any]], c: int) -> bool:
+    """No atom of the parsed pattern ``seq`` can match ``chr(c)``; only understood
+    opcodes. (Case-insensitive matching changes nothing: ``chr(c)`` has no case.)"""
     for op, av in seq:
         name = str(op)
         if name == "LITERAL":
-            ok = av != _QUOTE  # "case-insensitive" changes nothing: a quote has no case
+            ok = av != c
         elif name == "NOT_LITERAL":
-            ok = av == _QUOTE
+            ok = av == c
         elif name == "IN":
-            ok = not _set_admits_quote(av)
+            ok = not _set_admits(av, c)
         elif name in _REPEATS:
-            ok = _quote_free(av[2])
+            ok = _free(av[2], c)
         elif name == "SUBPATTERN":
-            ok = _quote_free(av[3])
+            ok = _free(av[3], c)
         elif name == "ATOMIC_GROUP":
-            ok = _quote_free(av)
+            ok = _free(av, c)
         elif name == "BRANCH":
-            ok = all(_quote_free(b) for b in av[1])
+            ok = all(_free(b, c) for b in av[1])
         elif name in ("ASSERT", "ASSERT_NOT"):
-            ok = _quote_free(av[1])
+            ok = _free(av[1], c)
         elif name == "AT":
             ok = av in _BOUNDARIES
         elif name == "GROUPREF":
-            ok = True  # repeats a group's text, which holds no quote
+            ok = True  # repeats a group's text, which cannot hold the character
         elif name == "GROUPREF_EXISTS":
-            ok = _quote_free(av[1]) and (av[2] is None or _quote_free(av[2]))
-        else:  # ANY (even without DOTALL it matches a quote), anything unknown
+            ok = _free(av[1], c) and (av[2] is None or _free(av[2], c))
+        else:  # ANY (even without DOTALL it matches the character), anything unknown
             ok = False
         if not ok:
             return False
     return True
 
 
-def _set_admits_quote(items: Sequence[tuple[Any, Any]]) -> bool:
+#: Parsed categories as classes, to test a character against (``re.ASCII`` or not: the
+#: test takes the union, which can only say "admits" more often).
+_CATEGORIES = {
+    "CATEGORY_DIGIT": r"\d",
+    "CATEGORY_NOT_DIGIT": r"\D",
+    "CATEGORY_SPACE": r"\s",
+    "CATEGORY_NOT_SPACE": r"\S",
+    "CATEGORY_WORD": r"\w",
+    "CATEGORY_NOT_WORD": r"\W",
+}
+
+
+def _set_admits(items: Sequence[tuple[Any, Any]], c: int) -> bool:
     negate = False
     hit = False
+    ch = chr(c)
     for op, av in items:
         name = str(op)
         if name == "NEGATE":
             negate = True
         elif name == "LITERAL":
-            hit = hit or av == _QUOTE
+            hit = hit or av == c
         elif name == "RANGE":
-            hit = hit or av[0] <= _QUOTE <= av[1]
-        elif name == "CATEGORY":
-            # A quote is no digit, space, word character or line break: it is in the
-            # negated categories only (\D, \S, \W, not-linebreak).
-            hit = hit or "NOT" in str(av)
+            hit = hit or av[0] <= c <= av[1]
+        elif name == "CATEGORY" and str(av) in _CATEGORIES:
+            cls = _CATEGORIES[str(av)]
+            if negate:  # a negated set admits it only if no item does: be exact per mode
+                both = re.fullmatch(cls, ch) is not None and re.fullmatch(cls, ch, re.ASCII)
+                hit = hit or bool(both)
+            else:
+                hit = hit or bool(re.fullmatch(cls, ch) or re.fullmatch(cls, ch, re.ASCII))
         else:
             return True  # not understood: assume it does
     return hit != negate
@@ -264,3 +299,145 @@ class PieceScanner:
                     self._memo.clear()
                 self._memo[key] = piece
         return piece
+
+
+#: Characters a piece may be cut at for :class:`ChunkFinder` (those that every chunked
+#: recognizer leaves alone are used): punctuation with no case, that lowercasing does
+#: not read across (checked at import), and a tab and a newline.
+_CUT_CANDIDATES = [
+    c
+    for c in '!"#$%&*,;<=>?@[\\]{|}~\n\t'
+    if ("A\u03a3" + c + "B").lower() == "a\u03c2" + c + "b"
+    and ("A" + c + "\u03a3").lower() == "a" + c + "\u03c3"
+]
+#: Chunks are merged up to at least this length (each costs a hash and a lookup).
+MIN_CHUNK = 64
+
+
+@dataclass
+class _Chunk:
+    """What is remembered of one chunk: its literals, its ``needs`` results, findings."""
+
+    present: frozenset[str]
+    needs: dict[re.Pattern[str], bool] = field(default_factory=dict)
+    found: dict[int, tuple[Finding, ...]] = field(default_factory=dict)
+
+
+class ChunkFinder:
+    """:func:`~mcp_llm_trace.privacy.patterns.find_all` for local recognizers, paid once
+    per *chunk* of a piece, so the unchanged sentences of a fresh message are not
+    scanned again.
+
+    A piece is cut before characters that none of the chunked recognizers can match in
+    their regexes or ``needs`` (:func:`pattern_free_of`; none of their prefilter literals
+    holds one): a finding never spans a cut, an attempt reaching one fails there as at
+    the end of a chunk, so a recognizer's findings in the piece are its findings in the
+    chunks, in order. Its prefilter and ``needs`` are decided for the whole piece, as
+    :func:`find_all` does — a literal occurs, or ``needs`` matches, in the piece exactly
+    when it does in one of its chunks. Recognizers that do not qualify run on the whole
+    piece. Chunks are remembered by hash (bounded; ``max_chunks=0``: off). Thread-safe.
+    """
+
+    def __init__(self, recognizers: Sequence[Recognizer], *, max_chunks: int = 16384) -> None:
+        self.recognizers = tuple(recognizers)
+
+        def free(r: Recognizer, c: str) -> bool:
+            return (
+                r.context is None
+                and pattern_free_of(r.regex, c)
+                and (r.needs is None or pattern_free_of(r.needs, c))
+                and not any(c in lit for lit in r.prefilter)
+            )
+
+        # The characters every recognizer that could be chunked at all leaves alone (one
+        # that matches anything, such as a look-behind with ".", runs whole anyway).
+        candidates = [r for r in self.recognizers if any(free(r, c) for c in _CUT_CANDIDATES)]
+        cut = [c for c in _CUT_CANDIDATES if all(free(r, c) for r in candidates)]
+        self.chunked = tuple(bool(cut) and all(free(r, c) for c in cut) for r in self.recognizers)
+        #: The characters pieces are cut before (empty: every piece is analysed whole).
+        self.cut = "".join(cut)
+        self._cut = re.compile("[" + re.escape(self.cut) + "]") if cut else None
+        self._literals = tuple(dict.fromkeys(lit for r in self.recognizers for lit in r.prefilter))
+        self.max_chunks = max_chunks
+        self._memo: dict[bytes, _Chunk] = {}
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._memo)
+
+    def find_all(self, text: str) -> list[Finding]:
+        """Every finding of every recognizer in ``text``, as :func:`find_all` gives them."""
+        from mcp_llm_trace.privacy.patterns import find_all
+
+        lowered = text.lower()
+        if self._cut is None or len(lowered) != len(text) or len(text) < 2 * MIN_CHUNK:
+            return find_all(self.recognizers, text, lowered)
+        bounds = [0]
+        for m in self._cut.finditer(text):
+            if m.start() - bounds[-1] >= MIN_CHUNK:
+                bounds.append(m.start())
+        if len(bounds) == 1:
+            return find_all(self.recognizers, text, lowered)
+        bounds.append(len(text))
+        chunks = [
+            (lo, text[lo:hi], lowered[lo:hi], self._chunk(text[lo:hi], lowered[lo:hi]))
+            for lo, hi in itertools.pairwise(bounds)
+        ]
+        present: set[str] = set()
+        for *_, chunk in chunks:
+            present.update(chunk.present)
+        memo: dict[re.Pattern[str], bool] = {}
+        out: list[tuple[int, Finding]] = []  # (recognizer index, finding)
+        admitted: list[tuple[int, Recognizer]] = []
+        for i, r in enumerate(self.recognizers):
+            if not self.chunked[i]:
+                out.extend((i, f) for f in r.find(text, lowered, memo))
+                continue
+            if r.prefilter and not any(p in present for p in r.prefilter):
+                continue
+            if r.needs is not None:
+                hit = memo.get(r.needs)
+                if hit is None:
+                    hit = memo[r.needs] = any(
+                        self._needs(chunk, raw, r.needs) for _, raw, _, chunk in chunks
+                    )
+                if not hit:
+                    continue
+            admitted.append((i, r))
+        remember = self.max_chunks > 0
+        for lo, raw, low, chunk in chunks:
+            done = chunk.found
+            for i, r in admitted:
+                found = done.get(i)
+                if found is None:
+                    found = tuple(r.find_unfiltered(raw, low))
+                    if remember:
+                        done[i] = found
+                if found:
+                    out.extend(
+                        (i, Finding(f.start + lo, f.end + lo, f.entity, f.source)) for f in found
+                    )
+        # find_all's order: recognizer by recognizer, each in text order (chunk order).
+        out.sort(key=lambda pair: pair[0])
+        return [f for _, f in out]
+
+    def _needs(self, chunk: _Chunk, raw: str, needs: re.Pattern[str]) -> bool:
+        hit = chunk.needs.get(needs)
+        if hit is None:
+            hit = needs.search(raw) is not None
+            if self.max_chunks > 0:
+                chunk.needs[needs] = hit
+        return hit
+
+    def _chunk(self, raw: str, low: str) -> _Chunk:
+        key = text_key(raw)
+        hit = self._memo.get(key) if self.max_chunks > 0 else None
+        if hit is not None:
+            return hit
+        chunk = _Chunk(frozenset(lit for lit in self._literals if lit in low))
+        if self.max_chunks > 0:
+            with self._lock:
+                if len(self._memo) >= self.max_chunks:
+                    self._memo.clear()
+                self._memo[key] = chunk
+        return chunk

@@ -53,7 +53,7 @@ from mcp_llm_trace.privacy.patterns import (
     find_all,
     load_pack,
 )
-from mcp_llm_trace.privacy.pieces import PieceIndex, PieceScanner
+from mcp_llm_trace.privacy.pieces import ChunkFinder, PieceIndex, PieceScanner
 from mcp_llm_trace.privacy.placeholders import Placeholders
 from mcp_llm_trace.privacy.presidio_engine import PresidioEngine, PresidioUnavailable
 
@@ -126,6 +126,9 @@ class Scrubber:
         # text (cached with Presidio's findings); context-anchored ones on the whole text.
         self._gap_local = tuple(r for r in self._gap_pii if r.context is None)
         self._gap_context = tuple(r for r in self._gap_pii if r.context is not None)
+        # The local ones per chunk of a piece too (pieces.ChunkFinder): a fresh message's
+        # unchanged sentences are not scanned again.
+        self._gap_chunks = ChunkFinder(self._gap_local, max_chunks=2 * cache_size)
         # Off with the result cache (cache_size=0: every value analysed, e.g. to measure).
         self._pieces = PieceCache(max_entries=2 * cache_size)
         self._sensitive: dict[str, bool] = {}  # is_sensitive_key, memoised per key
@@ -384,7 +387,7 @@ class Scrubber:
         if hit is not None:
             return hit
         assert self.presidio is not None
-        found = tuple(self.presidio.analyze(piece) + find_all(self._gap_local, piece))
+        found = tuple(self.presidio.analyze(piece) + self._gap_chunks.find_all(piece))
         self._pieces.put(key, found)
         return found
 
