@@ -337,3 +337,29 @@ def test_literal_anchored_gates_equal_their_plain_forms(text: str) -> None:
     iban_plain = re.compile(r"[A-Za-z]{2}[0-9]{2}(?:[ -]?[A-Za-z0-9]{4}){2}")
     iban = next(re.compile(g) for g in PATTERN_NEEDS.values() if "(?<=[A-Za-z]{2}" in g)
     assert bool(iban.search(text)) == bool(iban_plain.search(text))
+
+
+def _windows_one_island_at_a_time(text: str, islands: re.Pattern[str], n: int) -> list[Any]:
+    """The first phone_windows: every island, its digits counted one by one."""
+    out = []
+    for m in islands.finditer(text):
+        a, b = m.span()
+        if b - a >= n and len(re.findall(r"\d", text[a:b])) >= n:
+            out.append((max(0, a - 1), min(len(text), b + 1)))
+    return out
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_PIECES, min_size=5, max_size=60).map("".join))
+def test_phone_windows_found_in_one_regex_equal_the_island_loop(text: str) -> None:
+    from phonenumbers import phonenumbermatcher
+
+    from mcp_llm_trace.privacy.phone_islands import island_regex, phone_windows
+
+    barriers = barrier_class(phonenumbermatcher._PATTERN.pattern, phonenumbermatcher._PATTERN.flags)
+    assert barriers is not None
+    islands = island_regex(barriers)
+    for n in (1, MIN_PHONE_DIGITS):
+        assert list(phone_windows(text, islands, n)) == _windows_one_island_at_a_time(
+            text, islands, n
+        )
