@@ -70,3 +70,71 @@ def test_piece_cache_is_bounded_and_lru() -> None:
     assert cache.get(b"b") is None
     assert cache.get(b"a") == () and cache.get(b"c") == (2,)
     assert len(cache) == 2
+
+
+def _reference_slices(text: str) -> list[tuple[int, int]] | None:
+    """The first implementation: one string token at a time, each gap checked alone."""
+    import re
+
+    string = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+    structure = re.compile(r"(?:[\s\[\]{},:]|true|false|null)*")
+    if len(text) < 2 or text[0] not in "[{" or text[-1] not in "]}":
+        return None
+    out: list[tuple[int, int]] = []
+    pos = 0
+    for m in string.finditer(text):
+        start, end = m.span()
+        if start > pos and structure.fullmatch(text, pos, start) is None:
+            return None
+        if end - start > 2:
+            out.append((start + 1, end - 1))
+        pos = end
+    if pos < len(text) and structure.fullmatch(text, pos) is None:
+        return None
+    return out
+
+
+_JSONISH = st.lists(
+    st.sampled_from(
+        [
+            '"',
+            "\\",
+            '\\"',
+            "a",
+            " ",
+            ",",
+            ":",
+            "[",
+            "]",
+            "{",
+            "}",
+            "tr",
+            "ue",
+            "null",
+            "\n",
+            "1",
+            "é",
+        ]
+    ),
+    max_size=30,
+).map(lambda parts: "[" + "".join(parts) + "]")
+
+
+@given(_JSONISH)
+def test_one_pass_slices_equal_the_reference_on_generated_text(text: str) -> None:
+    assert string_slices(text) == _reference_slices(text)
+
+
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.text(),
+        lambda kids: st.lists(kids, max_size=4) | st.dictionaries(st.text(), kids, max_size=4),
+        max_leaves=12,
+    ).filter(lambda v: isinstance(v, (list, dict))),
+    st.booleans(),
+)
+def test_one_pass_slices_equal_the_reference_on_documents(value: object, compact: bool) -> None:
+    doc = json.dumps(value, separators=(",", ":") if compact else None, ensure_ascii=compact)
+    assert string_slices(doc) == _reference_slices(doc)
+    broken = doc[:-1] + "x" + doc[-1]  # data after the last token
+    assert string_slices(broken) == _reference_slices(broken)

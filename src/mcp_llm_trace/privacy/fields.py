@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from functools import lru_cache
 
 from mcp_llm_trace.privacy.patterns import Finding
@@ -158,9 +159,17 @@ class FieldRules:
 
     # ------------------------------------------------------------ free text
 
-    def find(self, text: str, lowered: str) -> list[Finding]:
-        """``key=value`` style assignments in ``text``; the findings cover values only."""
-        if not any(k in lowered for k in self._prefilter):
+    def find(
+        self, text: str, lowered: str, literals: AbstractSet[str] | None = None
+    ) -> list[Finding]:
+        """``key=value`` style assignments in ``text``; the findings cover values only.
+
+        ``literals``, when given, holds every key of :attr:`keys` that occurs in
+        ``lowered`` (among other literals) and replaces the search for them."""
+        if literals is not None:
+            if literals.isdisjoint(self.keys):
+                return []
+        elif not any(k in lowered for k in self._prefilter):
             return []
         out: list[Finding] = []
         for regex, _line in self._regexes:

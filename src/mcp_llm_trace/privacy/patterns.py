@@ -22,7 +22,7 @@ import ipaddress
 import math
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -78,11 +78,18 @@ class Recognizer:
     context_window: int = 40
 
     def find(
-        self, text: str, lowered: str, memo: dict[re.Pattern[str], bool] | None = None
+        self,
+        text: str,
+        lowered: str,
+        memo: dict[re.Pattern[str], bool] | None = None,
+        literals: Container[str] | None = None,
     ) -> Iterable[Finding]:
         """Findings in ``text`` (``lowered`` is ``text.lower()``, shared across recognizers;
-        ``memo`` caches ``needs`` results for recognizers that share a ``needs`` regex)."""
-        if self.prefilter and not any(p in lowered for p in self.prefilter):
+        ``memo`` caches ``needs`` results for recognizers that share a ``needs`` regex;
+        ``literals``, when given, holds every prefilter literal that occurs in ``lowered``
+        — among others — and answers the prefilter instead of searching ``lowered``)."""
+        where = lowered if literals is None else literals
+        if self.prefilter and not any(p in where for p in self.prefilter):
             return
         if self.needs is not None:
             hit = None if memo is None else memo.get(self.needs)
@@ -298,13 +305,22 @@ class RecognizerSet:
         return out
 
 
-def find_all(recognizers: Sequence[Recognizer], text: str) -> list[Finding]:
-    """Every finding of every recognizer (unmerged; overlaps are resolved by the caller)."""
-    lowered = text.lower()
+def find_all(
+    recognizers: Sequence[Recognizer],
+    text: str,
+    lowered: str | None = None,
+    literals: Container[str] | None = None,
+) -> list[Finding]:
+    """Every finding of every recognizer (unmerged; overlaps are resolved by the caller).
+
+    ``lowered``: ``text.lower()`` if the caller has it; ``literals``: the prefilter
+    literals that occur in it, if known (:meth:`Recognizer.find`)."""
+    if lowered is None:
+        lowered = text.lower()
     memo: dict[re.Pattern[str], bool] = {}
     out: list[Finding] = []
     for r in recognizers:
-        out.extend(r.find(text, lowered, memo))
+        out.extend(r.find(text, lowered, memo, literals))
     return out
 
 

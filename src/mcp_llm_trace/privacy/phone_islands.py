@@ -27,12 +27,12 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Iterator
+from functools import lru_cache
 
 __all__ = ["barrier_class", "island_regex", "phone_windows"]
 
 _CLASS = re.compile(r"\[(?:\\.|[^\]\\])*\]")
 _QUANTIFIER = re.compile(r"\{\d*,?\d*\}")
-_DIGIT = re.compile(r"\d")
 
 
 def barrier_class(pattern: str, flags: int) -> str | None:
@@ -103,13 +103,20 @@ def phone_windows(
     """``(lo, hi)`` of each window to match in: an island with at least ``min_digits``
     digits plus its neighbour character on each side."""
     n = len(text)
-    for m in islands.finditer(text):
+    found = _dense(islands.pattern, min_digits) if min_digits > 0 else islands
+    for m in found.finditer(text):
         a, b = m.span()
-        if b - a < min_digits:
-            continue
-        for digits, _ in enumerate(_DIGIT.finditer(text, a, b), 1):
-            if digits >= min_digits:
-                break
-        else:
-            continue
         yield max(0, a - 1), min(n, b + 1)
+
+
+@lru_cache(maxsize=8)
+def _dense(islands: str, min_digits: int) -> re.Pattern[str]:
+    """The islands (``[^barriers]+``) holding at least ``min_digits`` digits, found by one
+    regex: a match starts where no island character precedes (an island's start), takes
+    ``min_digits`` digits with the island's other characters between them, then the rest
+    of the island — so it fails on an island with fewer digits, and later starts inside
+    that island fail the look-behind."""
+    assert islands.startswith("[^"), islands
+    assert islands.endswith("]+"), islands
+    inner = islands[2:-2]
+    return re.compile(rf"(?<![^{inner}])(?:[^{inner}\d]*\d){{{min_digits}}}[^{inner}]*")

@@ -19,8 +19,12 @@ Speed (docs/privacy.md, "Cost"), each step keeping Presidio's findings exactly:
   distinctive digit groups), so text without digits or colons stays cheap;
 * in pattern mode, recognizers that cannot reach the score threshold (every pattern
   scores below it and no checksum raises it) are not loaded: they could never report;
+* on ASCII text, card, SSN, IBAN and ITIN run only where a pattern that can report
+  can match (:data:`PATTERN_NEEDS`: a necessary condition per Presidio pattern; in
+  pattern mode a pattern scoring under the threshold without a checksum is ignored);
 * the phone recognizer only looks at the parts of the text that can hold a phone number
-  we keep (``phone_islands.py``).
+  we keep (``phone_islands.py``); phone windows and e-mail runs seen before are answered
+  from memory.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ import os
 import re
 import threading
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from mcp_llm_trace.config import PrivacyConfig
 from mcp_llm_trace.privacy.filters import MIN_PHONE_DIGITS
@@ -40,7 +44,16 @@ from mcp_llm_trace.privacy.phone_islands import barrier_class, island_regex, pho
 
 logger = logging.getLogger("mcp_llm_trace.privacy")
 
-__all__ = ["NEEDS", "NEEDS_DIGIT", "NER_ENTITIES", "PresidioEngine", "PresidioUnavailable"]
+__all__ = [
+    "NEEDS",
+    "NEEDS_DIGIT",
+    "NER_ENTITIES",
+    "PATTERN_NEEDS",
+    "AnyOf",
+    "Gate",
+    "PresidioEngine",
+    "PresidioUnavailable",
+]
 
 #: Entities only a NER model finds (pattern mode has no recognizer for them).
 NER_ENTITIES = frozenset({"PERSON", "LOCATION", "ORGANIZATION", "NRP"})
@@ -84,6 +97,41 @@ _DIGIT = re.compile(r"\d")
 #: match. Its ``\b`` at a run's edge sees whitespace or the text's edge either way.
 _AT_RUN = re.compile(r"\S*@\S*")
 _HEX = "[0-9A-Fa-f]"
+
+
+class Gate(Protocol):
+    """A necessary condition searched in a text: a compiled regex, or :class:`AnyOf`."""
+
+    def search(self, text: str, /) -> object:
+        """Truthy where the condition holds somewhere in ``text``."""
+
+
+class AnyOf:
+    """Holds where one of its regexes matches: a top-level alternation written as
+    separate searches, so each can start with a literal (``re`` then skips to that
+    character in C; an alternation, or a character class first, is tried at every
+    position — 5-20x slower on prose)."""
+
+    def __init__(self, *patterns: str) -> None:
+        self.patterns = tuple(re.compile(p) for p in patterns)
+
+    def search(self, text: str, /) -> object:
+        """The first match of any of the regexes, or ``None``."""
+        for p in self.patterns:
+            m = p.search(text)
+            if m is not None:
+                return m
+        return None
+
+
+#: IP: ``\d\.\d|::|(?<![\w:])[0-9A-Fa-f]{1,4}:`` (see :data:`NEEDS`), each alternative
+#: anchored on its ``.`` or ``:`` (the hex run before a ``:`` in a fixed-width
+#: look-behind per length; the run's own look-behind nested in it).
+_IP_GATE = AnyOf(
+    r"\.(?<=\d\.)\d",
+    "::",
+    ":(?:" + "|".join(rf"(?<=(?<![\w:]){_HEX}{{{k}}}:)" for k in range(1, 5)) + ")",
+)
 #: What a text must contain for Presidio's recognizer of an entity to possibly match,
 #: read off that recognizer's patterns (presidio-analyzer 2.2; Presidio matches case-
 #: insensitively): the e-mail pattern has a literal ``[@]``; every IPv4 form has a
@@ -96,9 +144,9 @@ _HEX = "[0-9A-Fa-f]"
 #: entities a digit. An entity not listed here (NER entities, any other Presidio entity)
 #: always runs. Exactness is tested (test_privacy_speed.py: gated analyze == analyze
 #: with every entity, for the default and the strict profile).
-NEEDS: dict[str, re.Pattern[str]] = {
+NEEDS: dict[str, Gate] = {
     "EMAIL_ADDRESS": re.compile("@"),
-    "IP_ADDRESS": re.compile(r"\d\.\d|::|(?<![\w:])[0-9A-Fa-f]{1,4}:"),
+    "IP_ADDRESS": _IP_GATE,
     "PHONE_NUMBER": _DIGIT,
     "CREDIT_CARD": _DIGIT,
     "US_SSN": _DIGIT,
@@ -127,9 +175,47 @@ NEEDS: dict[str, re.Pattern[str]] = {
 #: also matches other scripts' digits: they keep their plain :data:`NEEDS`.)
 NEEDS_DIGIT = frozenset({"CRYPTO", "UK_NINO", "US_ITIN", "UK_NHS", "US_NPI", "ABA_ROUTING_NUMBER"})
 
+_ITIN_GATE = r"9[0-9]{2}[- ]?[5-9][0-9][- ]?[0-9]{4}"
 
-_SHARED: dict[tuple[Any, ...], tuple[Any, tuple[str, ...], str]] = {}
-#: Phone windows remembered per engine (``_island_phone_recognizer``).
+
+#: Necessary conditions of individual Presidio patterns (keyed by the pattern's exact
+#: regex, presidio-analyzer 2.2), valid on ASCII text only: there ``\d`` is ``[0-9]``
+#: and case-insensitive ``[A-Z]`` is ``[A-Za-z]`` in both Presidio's ``regex`` engine and
+#: ``re`` (on other text the engines' Unicode tables may differ). Each is the pattern
+#: with its look-arounds and ``\b`` dropped (a weaker condition) and its tail after a
+#: minimal prefix cut off (a repetition cut to its minimum only where nothing follows it
+#: in the gate), so every match of the pattern contains a match of the gate. A pattern
+#: missing here (another Presidio version) gives its entity no strict gate: it keeps
+#: :data:`NEEDS`. See :attr:`PresidioEngine.strict_needs`.
+PATTERN_NEEDS: dict[str, str] = {
+    # CREDIT_CARD "All Credit Cards (weak)": a 1/3/4/5/6 and three digits, two groups of
+    # three or four and three digits, each group after an optional "-" or " ".
+    r"\b(?!1\d{12}(?!\d))((4\d{3})|(5[0-5]\d{2})|(6\d{3})|(1\d{3})|(3\d{3}))[- ]?"
+    r"(\d{3,4})[- ]?(\d{3,4})[- ]?(\d{3,5})\b": (
+        r"[13-6][0-9]{3}[- ]?[0-9]{3,4}[- ]?[0-9]{3,4}[- ]?[0-9]{3}"
+    ),
+    # US_SSN
+    r"\b([0-9]{5})-([0-9]{4})\b": r"[0-9]{5}-[0-9]{4}",
+    r"\b([0-9]{3})-([0-9]{6})\b": r"[0-9]{3}-[0-9]{6}",
+    r"\b(([0-9]{3})-([0-9]{2})-([0-9]{4}))\b": r"[0-9]{3}-[0-9]{2}-[0-9]{4}",
+    r"\b[0-9]{9}\b": r"[0-9]{9}",
+    r"\b([0-9]{3})[- .]([0-9]{2})[- .]([0-9]{4})\b": r"[0-9]{3}[- .][0-9]{2}[- .][0-9]{4}",
+    # US_ITIN (very weak, weak, medium): 9dd, an optional separator, [5-9]d, one, 4 digits.
+    r"\b9\d{2}[- ](5\d|6[0-5]|7\d|8[0-8]|9([0-2]|[4-9]))\d{4}\b|"
+    r"\b9\d{2}(5\d|6[0-5]|7\d|8[0-8]|9([0-2]|[4-9]))[- ]\d{4}\b": _ITIN_GATE,
+    r"\b9\d{2}(5\d|6[0-5]|7\d|8[0-8]|9([0-2]|[4-9]))\d{4}\b": _ITIN_GATE,
+    r"\b9\d{2}[- ](5\d|6[0-5]|7\d|8[0-8]|9([0-2]|[4-9]))[- ]\d{4}\b": _ITIN_GATE,
+    # IBAN_CODE "IBAN Generic": two letters, two digits, two groups of four.
+    r"(?<![A-Z0-9])([A-Z]{2}[0-9]{2}(?:[ -]?[A-Z0-9]{4}){2,6})"
+    r"((?:[ -]?[A-Z0-9]{4})?)((?:[ -]?[A-Z0-9]{1,3})?)(?![A-Z0-9])": (
+        # anchored on the digits (a class of ten characters, not of 52, comes first)
+        r"[0-9]{2}(?<=[A-Za-z]{2}[0-9]{2})(?:[ -]?[A-Za-z0-9]{4}){2}"
+    ),
+}
+
+
+_SHARED: dict[tuple[Any, ...], tuple[Any, tuple[str, ...], str, dict[str, re.Pattern[str]]]] = {}
+#: Phone windows and e-mail runs remembered per engine (:func:`_remembered`).
 _PHONE_WINDOWS = 4096
 #: Per thread: whether the analysis in progress may use remembered phone windows
 #: (:attr:`PresidioEngine.remember_windows`; engines are shared between scrubbers).
@@ -174,6 +260,8 @@ class PresidioEngine:
         self._error: BaseException | None = None
         self._lock = threading.Lock()
         self._active_entities: Sequence[str] = ()
+        #: Per entity, a necessary condition on ASCII text (see :data:`PATTERN_NEEDS`).
+        self.strict_needs: dict[str, re.Pattern[str]] = {}
         self._language = privacy.languages[0] if privacy.languages else "en"
         # Pattern mode: token-free NLP artifacts instead of running spaCy (module doc).
         self._no_nlp: Any = None
@@ -203,13 +291,17 @@ class PresidioEngine:
         return self._no_nlp is not None
 
     def entities_for(self, text: str) -> list[str]:
-        """The active entities that can possibly match in ``text`` (see :data:`NEEDS`)."""
+        """The active entities that can possibly match in ``text`` (see :data:`NEEDS`; on
+        ASCII text, :attr:`strict_needs` where an entity has one)."""
         self._get()
         out = []
         has_digit: bool | None = None
-        seen: dict[re.Pattern[str], bool] = {}  # entities sharing a pattern: one search
+        seen: dict[Gate, bool] = {}  # entities sharing a gate: one search
+        strict = self.strict_needs if text.isascii() else None
         for entity in self._active_entities:
-            need = NEEDS.get(entity)
+            need: Gate | None = strict.get(entity) if strict else None
+            if need is None:
+                need = NEEDS.get(entity)
             if need is None:
                 out.append(entity)
                 continue
@@ -268,9 +360,14 @@ class PresidioEngine:
             hit = _SHARED.get(key)
             if hit is None:
                 engine = self._build()
-                _SHARED[key] = (engine, tuple(self._active_entities), self.ner_status)
+                _SHARED[key] = (
+                    engine,
+                    tuple(self._active_entities),
+                    self.ner_status,
+                    self.strict_needs,
+                )
             else:
-                engine, self._active_entities, self.ner_status = hit
+                engine, self._active_entities, self.ner_status, self.strict_needs = hit
         self.status = "ner" if self.ner_status == "on" else "pattern"
         if self.ner_status != "on":
             from presidio_analyzer.nlp_engine import NlpArtifacts
@@ -303,6 +400,7 @@ class PresidioEngine:
             ) from exc
 
         extractor = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+        runs: dict[str, tuple[Any, ...]] = {}  # e-mail run -> its results (_remembered)
 
         class OfflineEmailRecognizer(EmailRecognizer):
             """Presidio's e-mail recognizer with an offline domain check."""
@@ -319,13 +417,21 @@ class PresidioEngine:
             ) -> list[Any]:
                 # Presidio's e-mail pattern matches no whitespace: only the runs of
                 # non-space characters around an "@" can hold one (see _AT_RUN).
+                # A run is matched with no surrounding text: the same address in another
+                # message is matched once (remembered like phone windows).
                 results: list[Any] = []
                 for m in _AT_RUN.finditer(text):
                     lo, hi = m.span()
-                    for r in super().analyze(text[lo:hi], entities, nlp_artifacts, regex_flags):
-                        r.start += lo
-                        r.end += lo
-                        results.append(r)
+                    results.extend(
+                        _remembered(
+                            runs,
+                            text[lo:hi],
+                            lo,
+                            lambda run: super(OfflineEmailRecognizer, self).analyze(
+                                run, entities, nlp_artifacts, regex_flags
+                            ),
+                        )
+                    )
                 return results
 
         language = self.privacy.languages[0] if self.privacy.languages else "en"
@@ -396,6 +502,11 @@ class PresidioEngine:
                 "mcp-llm-trace privacy: no Presidio recognizer for %s (ignored)", missing
             )
         self._active_entities = [e for e in self.entities if e in supported]
+        self.strict_needs = _strict_needs(
+            keep,
+            self._active_entities,
+            None if self.ner_status == "on" else self.privacy.threshold,
+        )
         self.status = "ner" if self.ner_status == "on" else "pattern"
         return engine
 
@@ -409,6 +520,51 @@ def _add_opt_in(registry: Any, wanted: set[str], language: str) -> None:
         cls = getattr(predefined_recognizers, name, None)
         if entity in wanted and entity not in have and cls is not None:
             registry.add_recognizer(cls(supported_language=language))
+
+
+def _strict_needs(
+    recognizers: Sequence[Any], entities: Sequence[str], threshold: float | None
+) -> dict[str, re.Pattern[str]]:
+    """Per entity, the union of the :data:`PATTERN_NEEDS` gates of the patterns that can
+    report it. With ``threshold`` (pattern mode: no context can raise a score), a pattern
+    scoring below it whose recognizer has no ``validate_result`` (which can raise a score
+    to 1.0) cannot report: its result is dropped by the score threshold and can only
+    have removed results of no higher score as duplicates. An entity served by anything
+    but plain pattern recognizers with known patterns gets no gate."""
+    from presidio_analyzer import PatternRecognizer
+    from presidio_analyzer.predefined_recognizers import IbanRecognizer
+
+    # analyze() methods that only run ``self.patterns`` (no deny list: checked below).
+    pattern_only = {PatternRecognizer.analyze, IbanRecognizer.analyze}
+    gates: dict[str, list[str] | None] = {}
+    for rec in recognizers:
+        for entity in rec.supported_entities:
+            if entity not in entities:
+                continue
+            ok = (
+                isinstance(rec, PatternRecognizer)
+                and type(rec).analyze in pattern_only
+                and not getattr(rec, "deny_list", None)
+                and len(rec.supported_entities) == 1
+            )
+            current = gates.setdefault(entity, [])
+            if not ok or current is None:
+                gates[entity] = None
+                continue
+            can_raise = type(rec).validate_result is not PatternRecognizer.validate_result
+            for pattern in rec.patterns:
+                if threshold is not None and pattern.score < threshold and not can_raise:
+                    continue  # can never report
+                gate = PATTERN_NEEDS.get(pattern.regex)
+                if gate is None:
+                    gates[entity] = None
+                    break
+                current.append(gate)
+    return {
+        entity: re.compile("|".join(f"(?:{g})" for g in dict.fromkeys(gs)) or "(?!)")
+        for entity, gs in gates.items()
+        if gs is not None
+    }
 
 
 def _mute(rec: Any, threshold: float) -> bool:
@@ -457,14 +613,12 @@ def _pattern_engine_class(base: Any) -> Any:
 def _island_phone_recognizer(base: Any) -> Any:
     """Presidio's ``PhoneRecognizer`` matching only in phone islands (``phone_islands.py``)."""
     from phonenumbers import phonenumbermatcher
-    from presidio_analyzer import RecognizerResult
 
     barriers = barrier_class(phonenumbermatcher._PATTERN.pattern, phonenumbermatcher._PATTERN.flags)
     islands = island_regex(barriers) if barriers else None
     # Window text -> what phonenumbers found in it: the same number in another message
     # (a signature, a support line) is matched once. A window is matched with no
-    # surrounding text and phonenumbers reads nothing else, so a hit is exact. Bounded;
-    # a full dict is cleared (dict operations are atomic under the GIL).
+    # surrounding text and phonenumbers reads nothing else, so a hit is exact.
     windows: dict[str, tuple[Any, ...]] = {}
 
     class IslandPhoneRecognizer(base):  # type: ignore[misc]
@@ -475,36 +629,57 @@ def _island_phone_recognizer(base: Any) -> Any:
                 return super().analyze(text, entities, nlp_artifacts)
             results: list[Any] = []
             for lo, hi in phone_windows(text, islands, MIN_PHONE_DIGITS):
-                window = text[lo:hi]
-                remember = getattr(_WINDOWS, "remember", True)
-                hits = windows.get(window) if remember else None
-                if hits is None:
-                    hits = tuple(
-                        (
-                            r.entity_type,
-                            r.start,
-                            r.end,
-                            r.score,
-                            r.analysis_explanation,
-                            r.recognition_metadata,
-                        )
-                        for r in super().analyze(window, entities, nlp_artifacts)
+                results.extend(
+                    _remembered(
+                        windows,
+                        text[lo:hi],
+                        lo,
+                        lambda window: super(IslandPhoneRecognizer, self).analyze(
+                            window, entities, nlp_artifacts
+                        ),
                     )
-                    if remember:
-                        if len(windows) >= _PHONE_WINDOWS:
-                            windows.clear()
-                        windows[window] = hits
-                for entity, start, end, score, explanation, meta in hits:
-                    results.append(
-                        RecognizerResult(
-                            entity,
-                            start + lo,
-                            end + lo,
-                            score,
-                            explanation,
-                            dict(meta) if meta is not None else None,  # type: ignore[arg-type]
-                        )
-                    )
+                )
             return results
 
     return IslandPhoneRecognizer
+
+
+def _remembered(
+    memo: dict[str, tuple[Any, ...]], piece: str, offset: int, analyze: Any
+) -> list[Any]:
+    """``analyze(piece)``'s results shifted by ``offset``, from ``memo`` when ``piece`` was
+    seen before. Exact for recognizers whose results on ``piece`` depend on nothing else
+    (a phone window, an e-mail run). Results are rebuilt for each call (callers mutate
+    them); the memo is bounded (a full one is cleared: dict operations are atomic under
+    the GIL) and unused while :attr:`PresidioEngine.remember_windows` is off."""
+    from presidio_analyzer import RecognizerResult
+
+    remember = getattr(_WINDOWS, "remember", True)
+    hits = memo.get(piece) if remember else None
+    if hits is None:
+        hits = tuple(
+            (
+                r.entity_type,
+                r.start,
+                r.end,
+                r.score,
+                r.analysis_explanation,
+                r.recognition_metadata,
+            )
+            for r in analyze(piece)
+        )
+        if remember:
+            if len(memo) >= _PHONE_WINDOWS:
+                memo.clear()
+            memo[piece] = hits
+    return [
+        RecognizerResult(
+            entity,
+            start + offset,
+            end + offset,
+            score,
+            explanation,
+            dict(meta) if meta is not None else None,  # type: ignore[arg-type]
+        )
+        for entity, start, end, score, explanation, meta in hits
+    ]

@@ -53,6 +53,7 @@ from mcp_llm_trace.privacy.patterns import (
     find_all,
     load_pack,
 )
+from mcp_llm_trace.privacy.pieces import ChunkFinder, PieceIndex, PieceScanner
 from mcp_llm_trace.privacy.placeholders import Placeholders
 from mcp_llm_trace.privacy.presidio_engine import PresidioEngine, PresidioUnavailable
 
@@ -125,6 +126,9 @@ class Scrubber:
         # text (cached with Presidio's findings); context-anchored ones on the whole text.
         self._gap_local = tuple(r for r in self._gap_pii if r.context is None)
         self._gap_context = tuple(r for r in self._gap_pii if r.context is not None)
+        # The local ones per chunk of a piece too (pieces.ChunkFinder): a fresh message's
+        # unchanged sentences are not scanned again.
+        self._gap_chunks = ChunkFinder(self._gap_local, max_chunks=2 * cache_size)
         # Off with the result cache (cache_size=0: every value analysed, e.g. to measure).
         self._pieces = PieceCache(max_entries=2 * cache_size)
         self._sensitive: dict[str, bool] = {}  # is_sensitive_key, memoised per key
@@ -135,6 +139,13 @@ class Scrubber:
             secrets_pack.tables.get("line_value_keys", ()),
             secrets_pack.tables.get("placeholder_values", ()),
         )
+        # Secrets and prefilter literals once per piece of text (pieces.py); off in tests
+        # that compare with the whole-text computation.
+        self._piece_scan = PieceScanner(
+            _piece_index(self._secret_set, self.fields.keys, self._gap_context),
+            max_pieces=2 * cache_size,
+        )
+        self._split_secrets = True
         self._masks = [(re.compile(p.regex), p.replacement) for p in self.privacy.mask_patterns]
         self._allow = frozenset(self.privacy.allow_list)
         self._placeholders = Placeholders.default()
@@ -295,12 +306,29 @@ class Scrubber:
                 if m.end() > m.start():
                     found.append((0, Finding(m.start(), m.end(), f"MASK:{i}", "mask")))
         lowered = text.lower()
-        found.extend((1, f) for f in self._secret_set.find_all(text, lowered))
-        found.extend((2, f) for f in self._detect_pii(text))
-        found.extend((3, f) for f in self.fields.find(text, lowered))
+        slices = string_slices(text) if self._split_json else None
+        scan = self._pieces_scanner().scan(text, lowered, slices) if self._split_secrets else None
+        if scan is None:
+            found.extend((1, f) for f in self._secret_set.find_all(text, lowered))
+            literals = None
+        else:
+            found.extend((1, f) for f in scan.findings)
+            literals = scan.present
+        found.extend((2, f) for f in self._detect_pii(text, lowered, slices, literals))
+        found.extend((3, f) for f in self.fields.find(text, lowered, literals))
         if self._allow:
             found = [(p, f) for p, f in found if text[f.start : f.end] not in self._allow]
         return self._drop_placeholders(text, found)
+
+    def _pieces_scanner(self) -> PieceScanner:
+        """The piece scanner of the current secret recognizers (rebuilt if they changed)."""
+        scanner = self._piece_scan
+        if scanner.index.secrets is not self._secret_set:
+            scanner = self._piece_scan = PieceScanner(
+                _piece_index(self._secret_set, self.fields.keys, self._gap_context),
+                max_pieces=scanner.max_pieces,
+            )
+        return scanner
 
     def _drop_placeholders(
         self, text: str, found: list[tuple[int, Finding]]
@@ -314,10 +342,28 @@ class Scrubber:
             if p in keep_always or not self._placeholders.is_placeholder_at(text, f.start, f.end)
         ]
 
-    def _detect_pii(self, text: str) -> list[Finding]:
-        return [f for f in self._pii_candidates(text) if plausible(f.entity, text, f.start, f.end)]
+    def _detect_pii(
+        self,
+        text: str,
+        lowered: str,
+        slices: list[tuple[int, int]] | None,
+        literals: frozenset[str] | None,
+    ) -> list[Finding]:
+        return [
+            f
+            for f in self._pii_candidates(text, lowered, slices, literals)
+            if plausible(f.entity, text, f.start, f.end)
+        ]
 
-    def _pii_candidates(self, text: str) -> list[Finding]:
+    def _pii_candidates(
+        self,
+        text: str,
+        lowered: str,
+        slices: list[tuple[int, int]] | None,
+        literals: frozenset[str] | None,
+    ) -> list[Finding]:
+        """PII candidates; ``slices`` are ``text``'s JSON strings (``None``: analyse it
+        whole), ``literals`` the prefilter literals occurring in ``lowered`` if known."""
         if self.presidio is None:
             return find_all(self._regex_pii, text)
         try:
@@ -325,7 +371,6 @@ class Scrubber:
                 found = self.presidio.analyze(text)
                 found.extend(find_all(self._gap_pii, text))
                 return found
-            slices = string_slices(text) if self._split_json else None
             if slices is None:
                 found = list(self._piece_pii(text))
             else:
@@ -341,7 +386,7 @@ class Scrubber:
             )
             return find_all(self._regex_pii, text)
         if self._gap_context:
-            found.extend(find_all(self._gap_context, text))
+            found.extend(find_all(self._gap_context, text, lowered, literals))
         return found
 
     def _piece_pii(self, piece: str) -> tuple[Finding, ...]:
@@ -357,7 +402,7 @@ class Scrubber:
         if hit is not None:
             return hit
         assert self.presidio is not None
-        found = tuple(self.presidio.analyze(piece) + find_all(self._gap_local, piece))
+        found = tuple(self.presidio.analyze(piece) + self._gap_chunks.find_all(piece))
         self._pieces.put(key, found)
         return found
 
@@ -406,6 +451,14 @@ class Scrubber:
             return f"[{label}]"
         digest = hmac.new(self._hmac_key, value.encode("utf-8", "surrogatepass"), hashlib.sha256)
         return f"<{label}_{digest.hexdigest()[:8]}>"
+
+
+@lru_cache(maxsize=8)
+def _piece_index(
+    secret_set: RecognizerSet, field_keys: frozenset[str], gap_context: tuple[Recognizer, ...]
+) -> PieceIndex:
+    """One piece index per pack and literal set (built once per process, like the packs)."""
+    return PieceIndex(secret_set, [*field_keys, *(p for r in gap_context for p in r.prefilter)])
 
 
 @lru_cache(maxsize=8)
