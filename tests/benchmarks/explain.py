@@ -140,7 +140,7 @@ def explain(results: dict[str, Any]) -> list[str]:
             pcpu, pexp = par.get("export_thread_cpu_s"), par.get("exported") or 0
             pper = pcpu / pexp * 1e3 if pcpu and pexp else None
             text += (
-                f"With `privacy.workers: {par['config'].get('privacy_workers')}` (two scrub "
+                f"With `privacy.workers: {par['config'].get('privacy_workers')}` (scrub "
                 "worker processes share each batch with the export thread, docs/privacy.md "
                 f"*Scrub workers*) the same load dropped {par['dropped_total']} of "
                 f"{par['spans_sent']}"

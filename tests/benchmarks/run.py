@@ -97,8 +97,8 @@ def run(
     if "sustained" in wanted:
         log("sustained ")
         results["sustained"] = cs.sustained(scale=scale, log=log)
-        log("\nsustained, privacy.workers=2 ")
-        results["sustained_workers"] = cs.sustained(scale=scale, log=log, privacy_workers=2)
+        log("\nsustained, privacy.workers=1 ")
+        results["sustained_workers"] = cs.sustained(scale=scale, log=log, privacy_workers=1)
         log("\n")
     results["duration_s"] = time.perf_counter() - t0
     results["targets"] = targets(results)
