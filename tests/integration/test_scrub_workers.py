@@ -243,3 +243,31 @@ def test_workers_setting_from_env_yaml_and_bad_values(
     # Off by default: no processes.
     monkeypatch.delenv("MCP_LLM_TRACE_PII_WORKERS")
     assert ScrubTransform(TelemetryConfig()).workers is None
+
+
+def test_a_worker_with_another_engine_is_not_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, corpus_spans: list[ReadableSpan]
+) -> None:
+    # The worker's environment cannot import Presidio (a broken package shadows it), so
+    # it would scrub with the regex packs only: different findings, so it must not be used.
+    broken = tmp_path / "presidio_analyzer"
+    broken.mkdir()
+    (broken / "__init__.py").write_text("raise ImportError('broken for the test')\n")
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path))
+    monkeypatch.setattr(workers_mod, "RESTART_BACKOFF_S", 3600.0)
+    transform = ScrubTransform(TelemetryConfig(privacy=PrivacyConfig(sanitize_pii=True, workers=1)))
+    reference = ScrubTransform(TelemetryConfig(privacy=PrivacyConfig(sanitize_pii=True)))
+    pool = transform.workers
+    assert pool is not None
+    try:
+        assert pool.wait_ready(120) == 1
+        assert pool._workers[0].engine.startswith("regex")
+        failures = STATS.get(workers_mod.WORKER_FAILURES)
+        batch = corpus_spans[:40]
+        got = transform.transform(batch)
+        assert transform.scrubber.engine_status == "presidio:pattern"
+        assert [_view(s) for s in got] == [_view(s) for s in reference.transform(batch)]
+        assert STATS.get(workers_mod.WORKER_FAILURES) == failures + 1
+        assert pool.scrubbed_by_workers == 0
+    finally:
+        transform.shutdown()

@@ -272,6 +272,14 @@ class ScrubWorkers:
         done: dict[str, tuple[str, Counts]] = {}
         with self._lock:
             workers = self._alive() if not self.closed else []
+            expected = self.scrubber.engine_status
+            for worker in [w for w in workers if w.engine != expected]:
+                # E.g. Presidio missing in the worker's environment: its findings would
+                # differ from this thread's, so it is not used.
+                workers.remove(worker)
+                self._failed(
+                    worker, RuntimeError(f"worker engine {worker.engine!r}, here {expected!r}")
+                )
             if not workers or not texts:
                 return done
             pending = deque(c for c in _split(list(texts), _CHUNKS * (len(workers) + 1)) if c)
