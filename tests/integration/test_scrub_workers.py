@@ -271,3 +271,37 @@ def test_a_worker_with_another_engine_is_not_used(
         assert pool.scrubbed_by_workers == 0
     finally:
         transform.shutdown()
+
+
+def test_a_hung_worker_with_a_full_pipe_does_not_block_the_export_thread(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Chunks larger than a pipe buffer (64 KB): writing to a stopped worker blocks, so
+    # the write itself must give up at the deadline.
+    monkeypatch.setattr(workers_mod, "ANSWER_SLACK_S", 0.2)
+    texts = [
+        " ".join(
+            f"row {i}-{j}: contact user{i}x{j}@example.com about order {j}." for j in range(3000)
+        )
+        for i in range(3)
+    ]
+    spans = _make_spans(texts, per_span=1)
+    privacy = PrivacyConfig(sanitize_pii=True, workers=1, time_budget_ms=1000.0)
+    transform = ScrubTransform(TelemetryConfig(privacy=privacy))
+    pool = transform.workers
+    assert pool is not None
+    try:
+        assert pool.wait_ready(120) == 1
+        stuck = pool._workers[0].proc
+        os.kill(stuck.pid, signal.SIGSTOP)
+        failures = STATS.get(workers_mod.WORKER_FAILURES)
+        t0 = time.monotonic()
+        got = transform.transform(spans)
+        waited = time.monotonic() - t0
+        assert len(got) == len(spans)
+        assert "@example.com" not in str([_view(s) for s in got])
+        assert STATS.get(workers_mod.WORKER_FAILURES) == failures + 1
+        assert stuck.poll() is not None
+        assert waited < 20
+    finally:
+        transform.shutdown()

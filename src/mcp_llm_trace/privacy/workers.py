@@ -112,13 +112,39 @@ class _Worker:
         assert self.proc.stdout is not None
         self.stdin: IO[bytes] = self.proc.stdin
         self.stdout: IO[bytes] = self.proc.stdout
-        # Unbuffered reads (os.read), so select() never misses bytes already buffered.
-        fd = self.stdout.fileno()
-        self._read: Callable[[int], bytes] = lambda n: os.read(fd, n)
+        # Raw, deadline-bound pipe I/O (os.read / non-blocking os.write under select()):
+        # no buffered bytes select() cannot see, and a stopped worker with a full pipe
+        # cannot block the export thread past its deadline.
+        self._rfd = self.stdout.fileno()
+        self._wfd = self.stdin.fileno()
+        os.set_blocking(self._wfd, False)
         self.started = time.monotonic()
         self.ready = False
         self.engine = "starting"
-        _write_frame(self.stdin, ("init", privacy))
+        self._send(("init", privacy), self.started + START_TIMEOUT_S)
+
+    def _send(self, obj: Any, deadline: float) -> None:
+        data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+        view = memoryview(_HEADER.pack(len(data)) + data)
+        while view:
+            remaining = max(0.0, deadline - time.monotonic())
+            _, writable, _ = select.select([], [self._wfd], [], remaining)
+            if not writable:
+                raise TimeoutError("worker did not read its request before the deadline")
+            try:
+                view = view[os.write(self._wfd, view) :]
+            except BlockingIOError:
+                continue
+
+    def _receive(self, deadline: float) -> Any:
+        def read(n: int) -> bytes:
+            remaining = max(0.0, deadline - time.monotonic())
+            readable, _, _ = select.select([self._rfd], [], [], remaining)
+            if not readable:
+                raise TimeoutError("worker did not answer before the deadline")
+            return os.read(self._rfd, n)
+
+        return _read_frame(read)
 
     def poll_ready(self, wait_s: float = 0.0) -> bool:
         """Whether the worker has built its engine (reads its ``ready`` frame)."""
@@ -131,19 +157,20 @@ class _Worker:
         readable, _, _ = select.select([self.stdout], [], [], wait_s)
         if not readable:
             return False
-        frame = _read_frame(self._read)
+        frame = self._receive(time.monotonic() + ANSWER_SLACK_S)
         if not (isinstance(frame, tuple) and frame and frame[0] == "ready"):
             raise ValueError(f"unexpected first frame from worker: {frame!r:.80}")
         self.engine = str(frame[1])
         self.ready = True
         return True
 
-    def send(self, request: int, texts: list[str], budget_s: float) -> None:
-        _write_frame(self.stdin, (request, texts, budget_s))
+    def send(self, request: int, texts: list[str], budget_s: float, deadline: float) -> None:
+        """Send one chunk; raises ``TimeoutError`` if it cannot be written by ``deadline``."""
+        self._send((request, texts, budget_s), deadline)
 
-    def receive(self, request: int, n: int) -> list[tuple[str, Counts] | None]:
+    def receive(self, request: int, n: int, deadline: float) -> list[tuple[str, Counts] | None]:
         """The answer to ``request`` (call when the pipe is readable)."""
-        frame = _read_frame(self._read)
+        frame = self._receive(deadline)
         if not (isinstance(frame, tuple) and len(frame) == 2 and frame[0] == request):
             raise ValueError(f"unexpected frame from worker: {frame!r:.80}")
         results = frame[1]
@@ -296,7 +323,8 @@ class ScrubWorkers:
                     self._request += 1
                     chunk = pending.popleft()
                     try:
-                        worker.send(self._request, chunk, max(0.0, own_deadline - time.monotonic()))
+                        budget = max(0.0, own_deadline - time.monotonic())
+                        worker.send(self._request, chunk, budget, deadline)
                         busy[worker] = (self._request, chunk)
                     except Exception as exc:
                         self._failed(worker, exc)
@@ -329,7 +357,7 @@ class ScrubWorkers:
                 for worker in [w for w in busy if w.stdout in readable]:
                     request, chunk = busy.pop(worker)
                     try:
-                        results = worker.receive(request, len(chunk))
+                        results = worker.receive(request, len(chunk), deadline)
                     except Exception as exc:
                         self._failed(worker, exc)
                         pending.appendleft(chunk)
