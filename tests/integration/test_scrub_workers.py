@@ -254,7 +254,7 @@ def test_a_worker_with_another_engine_is_not_used(
     broken.mkdir()
     (broken / "__init__.py").write_text("raise ImportError('broken for the test')\n")
     monkeypatch.setenv("PYTHONPATH", str(tmp_path))
-    monkeypatch.setattr(workers_mod, "RESTART_BACKOFF_S", 3600.0)
+    monkeypatch.setattr(workers_mod, "RESTART_BACKOFF_S", 0.0)
     transform = ScrubTransform(TelemetryConfig(privacy=PrivacyConfig(sanitize_pii=True, workers=1)))
     reference = ScrubTransform(TelemetryConfig(privacy=PrivacyConfig(sanitize_pii=True)))
     pool = transform.workers
@@ -269,6 +269,9 @@ def test_a_worker_with_another_engine_is_not_used(
         assert [_view(s) for s in got] == [_view(s) for s in reference.transform(batch)]
         assert STATS.get(workers_mod.WORKER_FAILURES) == failures + 1
         assert pool.scrubbed_by_workers == 0
+        # Not restarted: a new worker would start in the same environment.
+        assert pool.ready_count() == 0
+        assert pool._workers == []
     finally:
         transform.shutdown()
 

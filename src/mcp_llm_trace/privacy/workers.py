@@ -207,6 +207,7 @@ class ScrubWorkers:
         self._workers: list[_Worker] = []
         self._pid = os.getpid()
         self._next_start = 0.0
+        self._consecutive_failures = 0
         self._request = 0
         self._lock = threading.Lock()
         self.closed = False
@@ -250,7 +251,11 @@ class ScrubWorkers:
             worker.kill()
             if worker in self._workers:
                 self._workers.remove(worker)
-        self._next_start = time.monotonic() + RESTART_BACKOFF_S
+        # 10 s, doubling while failures follow each other (a broken environment), at most
+        # 32× that; an answered chunk resets it.
+        delay = RESTART_BACKOFF_S * 2 ** min(self._consecutive_failures, 5)
+        self._consecutive_failures += 1
+        self._next_start = max(self._next_start, time.monotonic() + delay)
 
     def ready_count(self) -> int:
         """How many workers are ready now (starting them if needed)."""
@@ -302,11 +307,13 @@ class ScrubWorkers:
             expected = self.scrubber.engine_status
             for worker in [w for w in workers if w.engine != expected]:
                 # E.g. Presidio missing in the worker's environment: its findings would
-                # differ from this thread's, so it is not used.
+                # differ from this thread's, so it is not used, nor restarted (a new one
+                # would start in the same environment).
                 workers.remove(worker)
                 self._failed(
                     worker, RuntimeError(f"worker engine {worker.engine!r}, here {expected!r}")
                 )
+                self._next_start = float("inf")
             if not workers or not texts:
                 return done
             pending = deque(c for c in _split(list(texts), _CHUNKS * (len(workers) + 1)) if c)
@@ -363,6 +370,7 @@ class ScrubWorkers:
                         pending.appendleft(chunk)
                         continue
                     idle.append(worker)
+                    self._consecutive_failures = 0
                     for text, result in zip(chunk, results, strict=True):
                         if result is not None:
                             scrubbed, counts = result
