@@ -184,6 +184,10 @@ def test_configured_workers_scrub_exported_spans_and_stop_at_shutdown() -> None:
         pool = transform.workers
         assert pool is not None and pool.wait_ready(120) == 2
         procs = [w.proc for w in pool._workers]
+        for proc in procs:  # no telemetry of their own
+            environ = Path(f"/proc/{proc.pid}/environ")
+            if environ.exists():
+                assert b"OTEL_SDK_DISABLED=true" in environ.read_bytes().split(b"\0")
         for i in range(50):
             with mlt.llm_span("gpt-4o", provider="openai") as span:
                 span.set_input([{"role": "user", "content": f"mail me: user{i}@example.com"}])

@@ -101,6 +101,9 @@ class _Worker:
         # The child imports this very package, wherever it was imported from here.
         here = str(Path(__file__).resolve().parents[2])
         env["PYTHONPATH"] = os.pathsep.join(p for p in (here, env.get("PYTHONPATH")) if p)
+        # A worker never emits telemetry, even under `opentelemetry-instrument` (whose
+        # sitecustomize would otherwise set up exporters in it too).
+        env["OTEL_SDK_DISABLED"] = "true"
         self.proc = subprocess.Popen(
             [sys.executable, "-c", _ENTRY],
             stdin=subprocess.PIPE,
