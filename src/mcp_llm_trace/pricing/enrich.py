@@ -229,14 +229,14 @@ class CostEnrichmentTransform:
         try:
             shape = self._shapes.get(key)
         except TypeError:  # an unhashable value (a list, from a plain mapping)
-            return self._enrich_full(attrs, start_ns)
+            return self._enrich_full(attrs, start_ns, found)
         if shape is None:
             shape = self._shape(attrs, model, provider, embedding, has_cost)
             if len(self._shapes) >= _CACHE_MAX:
                 self._shapes.clear()
             self._shapes[key] = shape
         if shape is _NEEDS_TEXT:
-            return self._enrich_full(attrs, start_ns)
+            return self._enrich_full(attrs, start_ns, found)
         if not shape.price:
             return shape.tokens  # type: ignore[no-any-return]
         return self._priced(shape, attrs, start_ns)
@@ -311,11 +311,14 @@ class CostEnrichmentTransform:
             fragment = self._cost_attributes(cost, shape.usage)
         return cost, fragment, {**shape.tokens, **fragment}, point
 
-    def _enrich_full(self, attrs: Mapping[str, Any], start_ns: int | None) -> dict[str, Any]:
-        """The full path (tokens counted from text): nothing cached but the cost."""
-        found = _identify(attrs)
-        if found is None:
-            return {}
+    def _enrich_full(
+        self,
+        attrs: Mapping[str, Any],
+        start_ns: int | None,
+        found: tuple[bool, str | None, str | None],
+    ) -> dict[str, Any]:
+        """The full path (tokens counted from text): nothing cached but the cost.
+        ``found``: what :func:`_identify` said of ``attrs``."""
         embedding, model, provider = found
         extra: dict[str, Any] = {}
         usage = self._usage(attrs, model, embedding, extra)
