@@ -45,10 +45,6 @@ class ScrubCache:
             self.hits += 1
             return hit
 
-    def peek(self, key: bytes) -> bool:
-        """Whether ``key`` is cached (no hit/miss counted, recency unchanged)."""
-        return key in self._data
-
     def put(self, key: bytes, scrubbed: str, counts: Counts) -> None:
         """Store a result, and the scrubbed output as clean so it is never re-scanned."""
         if self.max_entries <= 0 or len(scrubbed) > self.max_chars // 8:

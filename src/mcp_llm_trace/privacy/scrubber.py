@@ -243,10 +243,12 @@ class Scrubber:
         random one): scrub workers get it so a value has one pseudonym everywhere."""
         return self._hmac_key.decode()
 
-    def is_cached(self, text: str) -> bool:
-        """Whether ``text`` would be answered from the result cache (or is too short to
-        scan); does not count as a cache hit or miss."""
-        return len(text) < 3 or self._cache.peek(text_key(text))
+    def cached(self, text: str) -> tuple[str, Counts] | None:
+        """What :meth:`scrub_text_counted` would answer for ``text`` without scanning it
+        (a cache hit, or a text too short to scan), else ``None``."""
+        if len(text) < 3:
+            return text, ()
+        return self._cache.get(text_key(text))
 
     def cache_result(self, text: str, scrubbed: str, counts: Counts) -> None:
         """Store a result computed elsewhere (a scrub worker running this same

@@ -158,45 +158,57 @@ class ScrubTransform:
         return [self.scrub_span(span, done) for span in spans]
 
     def _prefetch(self, spans: Sequence[ReadableSpan]) -> dict[str, tuple[str, Counts]] | None:
-        """The batch's distinct uncached texts, scrubbed by the workers and this thread."""
+        """Every text of the batch with its result: cached ones as they are, the others
+        scrubbed by the workers and this thread (those left out are scrubbed per span)."""
         assert self.workers is not None
         if not self.workers.ready_count():
             return None  # starting (or backing off): this thread scrubs alone meanwhile
-        texts = self.texts(spans)
-        if not texts:
-            return None
-        budget = min(self.budget_s * len(spans), _MAX_PREFETCH_S)
-        return self.workers.prefetch(texts, budget)
+        done, missing = self.texts(spans)
+        if missing:
+            budget = min(self.budget_s * len(spans), _MAX_PREFETCH_S)
+            done.update(self.workers.prefetch(missing, budget))
+        return done
 
-    def texts(self, spans: Sequence[ReadableSpan]) -> list[str]:
-        """The distinct texts :meth:`scrub_span` would analyse in ``spans`` and that the
-        scrubber has not cached, in span order."""
-        seen: dict[str, None] = {}
+    def texts(
+        self, spans: Sequence[ReadableSpan]
+    ) -> tuple[dict[str, tuple[str, Counts]], list[str]]:
+        """The distinct texts :meth:`scrub_span` would analyse in ``spans``: those the
+        scrubber has a result for (text → result), and the others, in span order."""
+        done: dict[str, tuple[str, Counts]] = {}
+        missing: dict[str, None] = {}
+        cached = self.scrubber.cached
         scrubber = self.scrubber
 
-        def add(value: Any) -> None:
+        def add(text: str) -> None:
+            if text not in done and text not in missing:
+                hit = cached(text)
+                if hit is None:
+                    missing[text] = None
+                else:
+                    done[text] = hit
+
+        def add_value(value: Any) -> None:
             if isinstance(value, str):
-                if value not in seen and not scrubber.is_cached(value):
-                    seen[value] = None
+                add(value)
             elif isinstance(value, (list, tuple)):
                 for v in value:
-                    if isinstance(v, str) and v not in seen and not scrubber.is_cached(v):
-                        seen[v] = None
+                    if isinstance(v, str):
+                        add(v)
 
         def attrs(mapping: Mapping[str, Any] | None) -> None:
             for key, value in (mapping or {}).items():
                 if not never_scrub(key) and not scrubber.is_sensitive_key(key):
-                    add(value)
+                    add_value(value)
 
         for span in spans:
             attrs(span.attributes)
-            add(span.name)
+            add_value(span.name)
             for ev in span.events:
                 attrs(ev.attributes)
-                add(ev.name)
+                add_value(ev.name)
             if span.status.description:
-                add(span.status.description)
-        return list(seen)
+                add_value(span.status.description)
+        return done, list(missing)
 
     def scrub_span(
         self, span: ReadableSpan, done: Mapping[str, tuple[str, Counts]] | None = None

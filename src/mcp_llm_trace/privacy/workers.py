@@ -36,12 +36,15 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from mcp_llm_trace._internal.errors import warn_once_per_interval
 from mcp_llm_trace._internal.stats import STATS
 from mcp_llm_trace.config import PrivacyConfig
 from mcp_llm_trace.privacy.cache import Counts
+
+if TYPE_CHECKING:
+    from mcp_llm_trace.privacy.scrubber import Scrubber
 
 __all__ = ["WORKER_FAILURES", "ScrubWorkers"]
 
@@ -124,7 +127,11 @@ class _Worker:
         self.started = time.monotonic()
         self.ready = False
         self.engine = "starting"
-        self._send(("init", privacy), self.started + START_TIMEOUT_S)
+        try:
+            self._send(("init", privacy), self.started + START_TIMEOUT_S)
+        except BaseException:
+            self.kill()  # not left running when the caller never gets this object
+            raise
 
     def _send(self, obj: Any, deadline: float) -> None:
         data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
@@ -201,12 +208,11 @@ class ScrubWorkers:
         workers.close()
     """
 
-    def __init__(self, scrubber: Any, n: int) -> None:
+    def __init__(self, scrubber: Scrubber, n: int) -> None:
         self.scrubber = scrubber
         self.n = n
         # The same pseudonyms in every process: workers get this process's key.
-        privacy: PrivacyConfig = scrubber.privacy
-        self.privacy = replace(privacy, pseudonym_secret=scrubber.pseudonym_key())
+        self.privacy = replace(scrubber.privacy, pseudonym_secret=scrubber.pseudonym_key())
         self._workers: list[_Worker] = []
         self._pid = os.getpid()
         self._next_start = 0.0
