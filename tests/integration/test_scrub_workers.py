@@ -8,6 +8,7 @@ stops the processes.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -29,6 +30,7 @@ from mcp_llm_trace._settings import ConfigError
 from mcp_llm_trace.config import PrivacyConfig, TelemetryConfig, load_config
 from mcp_llm_trace.privacy import workers as workers_mod
 from mcp_llm_trace.privacy.transform import ScrubTransform
+from mcp_llm_trace.privacy.workers import ScrubWorkers
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus" / "corpus.jsonl"
 
@@ -68,6 +70,20 @@ def _view(span: ReadableSpan) -> tuple[Any, ...]:
         [(ev.name, dict(ev.attributes or {})) for ev in span.events],
         span.status.description,
     )
+
+
+@contextlib.contextmanager
+def _one_worker(privacy: PrivacyConfig) -> Iterator[tuple[ScrubTransform, ScrubWorkers]]:
+    """A transform for ``privacy`` (``workers=1``) whose worker has built its engine;
+    shut down (worker stopped) afterwards."""
+    transform = ScrubTransform(TelemetryConfig(privacy=privacy))
+    pool = transform.workers
+    assert pool is not None
+    try:
+        assert pool.wait_ready(120) == 1
+        yield transform, pool
+    finally:
+        transform.shutdown()
 
 
 @pytest.fixture(scope="module")
@@ -146,12 +162,8 @@ def test_a_hung_worker_is_killed_and_its_share_scrubbed_here(
 ) -> None:
     monkeypatch.setattr(workers_mod, "ANSWER_SLACK_S", 0.2)
     privacy = PrivacyConfig(sanitize_pii=True, workers=1, time_budget_ms=200.0)
-    transform = ScrubTransform(TelemetryConfig(privacy=privacy))
     reference = ScrubTransform(TelemetryConfig(privacy=PrivacyConfig(sanitize_pii=True)))
-    pool = transform.workers
-    assert pool is not None
-    try:
-        assert pool.wait_ready(120) == 1
+    with _one_worker(privacy) as (transform, pool):
         stuck = pool._workers[0].proc
         os.kill(stuck.pid, signal.SIGSTOP)
         failures = STATS.get(workers_mod.WORKER_FAILURES)
@@ -164,8 +176,6 @@ def test_a_hung_worker_is_killed_and_its_share_scrubbed_here(
         assert stuck.poll() is not None  # killed, not left stopped
         assert waited < 10
         assert not any(semconv.SCRUB_FAILED in (s.attributes or {}) for s in got)
-    finally:
-        transform.shutdown()
 
 
 def test_configured_workers_scrub_exported_spans_and_stop_at_shutdown() -> None:
@@ -208,19 +218,13 @@ def test_configured_workers_scrub_exported_spans_and_stop_at_shutdown() -> None:
 
 
 def test_a_forked_child_starts_its_own_workers() -> None:
-    transform = ScrubTransform(TelemetryConfig(privacy=PrivacyConfig(sanitize_pii=True, workers=1)))
-    pool = transform.workers
-    assert pool is not None
-    try:
-        assert pool.wait_ready(120) == 1
+    with _one_worker(PrivacyConfig(sanitize_pii=True, workers=1)) as (_, pool):
         parents = pool._workers[0]
         pool._pid = -1  # as seen from a child forked after the workers started
         assert pool.wait_ready(120) == 1
         assert pool._workers[0] is not parents
         assert parents.proc.poll() is None  # the parent's worker is not the child's to kill
         parents.kill()
-    finally:
-        transform.shutdown()
 
 
 def test_workers_setting_from_env_yaml_and_bad_values(
@@ -259,12 +263,8 @@ def test_a_worker_with_another_engine_is_not_used(
     (broken / "__init__.py").write_text("raise ImportError('broken for the test')\n")
     monkeypatch.setenv("PYTHONPATH", str(tmp_path))
     monkeypatch.setattr(workers_mod, "RESTART_BACKOFF_S", 0.0)
-    transform = ScrubTransform(TelemetryConfig(privacy=PrivacyConfig(sanitize_pii=True, workers=1)))
     reference = ScrubTransform(TelemetryConfig(privacy=PrivacyConfig(sanitize_pii=True)))
-    pool = transform.workers
-    assert pool is not None
-    try:
-        assert pool.wait_ready(120) == 1
+    with _one_worker(PrivacyConfig(sanitize_pii=True, workers=1)) as (transform, pool):
         assert pool._workers[0].engine.startswith("regex")
         failures = STATS.get(workers_mod.WORKER_FAILURES)
         batch = corpus_spans[:40]
@@ -276,8 +276,6 @@ def test_a_worker_with_another_engine_is_not_used(
         # Not restarted: a new worker would start in the same environment.
         assert pool.ready_count() == 0
         assert pool._workers == []
-    finally:
-        transform.shutdown()
 
 
 def test_a_hung_worker_with_a_full_pipe_does_not_block_the_export_thread(
@@ -294,11 +292,7 @@ def test_a_hung_worker_with_a_full_pipe_does_not_block_the_export_thread(
     ]
     spans = _make_spans(texts, per_span=1)
     privacy = PrivacyConfig(sanitize_pii=True, workers=1, time_budget_ms=1000.0)
-    transform = ScrubTransform(TelemetryConfig(privacy=privacy))
-    pool = transform.workers
-    assert pool is not None
-    try:
-        assert pool.wait_ready(120) == 1
+    with _one_worker(privacy) as (transform, pool):
         stuck = pool._workers[0].proc
         os.kill(stuck.pid, signal.SIGSTOP)
         failures = STATS.get(workers_mod.WORKER_FAILURES)
@@ -310,5 +304,3 @@ def test_a_hung_worker_with_a_full_pipe_does_not_block_the_export_thread(
         assert STATS.get(workers_mod.WORKER_FAILURES) == failures + 1
         assert stuck.poll() is not None
         assert waited < 20
-    finally:
-        transform.shutdown()
